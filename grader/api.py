@@ -1,0 +1,95 @@
+"""What the CLI does, as plain functions: grade exercises of one workspace.
+
+    with Session.start(device="auto") as session:
+        results = session.grade([find("ex4_5")], Path("."), include_hidden=False)
+
+A session owns one sandbox template process, so the heavy imports (torch,
+sympy) are paid once however many exercises or submissions it grades.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.course_files import CourseFiles
+from grader.errors import MissingFile, UsageError
+from grader.exercise import Exercise
+from grader.model import ExerciseResult
+from grader.runner import RunOptions, run_exercise
+from grader.sandbox import Limits, Zygote
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class Session:
+    """A sandbox template process plus the course files, for grading many workspaces."""
+
+    def __init__(self, zygote: Zygote, course: CourseFiles, device: str) -> None:
+        self.zygote = zygote
+        self.course = course
+        self._device_choice = device
+        self._device: str | None = None
+
+    @classmethod
+    def start(
+        cls, device: str = "auto", course: CourseFiles | None = None, limits: Limits | None = None
+    ) -> Session:
+        """Start the template process now (its imports overlap with the caller's work)."""
+        if device not in DEVICES:
+            raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
+        limits = limits or Limits(apply_memory_limit=device != "cuda")
+        return cls(Zygote.start(limits), course or CourseFiles.locate(), device)
+
+    @property
+    def device(self) -> str:
+        """The device training checks use: "cuda" or "cpu" (auto resolved once)."""
+        if self._device is None:
+            self._device = resolve_device(self._device_choice, bool(self.zygote.info()["cuda"]))
+        return self._device
+
+    def grade(
+        self, exercises: Sequence[Exercise], workspace: Path, *, include_hidden: bool
+    ) -> list[ExerciseResult]:
+        """Grade each exercise of ``workspace``; student failures are results, not errors."""
+        options = RunOptions(include_hidden=include_hidden, device=self.device)
+        return [run_exercise(e, workspace, self.zygote, self.course, options) for e in exercises]
+
+    def close(self) -> None:
+        self.zygote.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def resolve_device(choice: str, cuda_available: bool) -> str:
+    """Map auto/cpu/cuda to the device to use; UsageError for cuda without a GPU."""
+    if choice == "cuda" and not cuda_available:
+        raise UsageError("--device cuda: torch sees no CUDA device on this machine")
+    if choice == "auto":
+        return "cuda" if cuda_available else "cpu"
+    return choice
+
+
+def solution_workspace(exercises: Sequence[Exercise], course: CourseFiles) -> Path:
+    """A temporary workspace holding the reference solutions and answers (caller removes it)."""
+    root = Path(tempfile.mkdtemp(prefix="grader-solution-"))
+    (root / "exercises").mkdir()
+    (root / "answers").mkdir()
+    for exercise in exercises:
+        solution = course.solution(exercise)
+        if not solution.is_file():
+            shutil.rmtree(root)
+            raise MissingFile(
+                f"no reference solution at {solution} (solutions/ is instructor-only)"
+            )
+        shutil.copy(solution, root / "exercises" / f"{exercise.id}.py")
+        answers = course.reference_answers(exercise)
+        if answers is not None:
+            shutil.copy(answers, root / "answers" / f"{exercise.id}.toml")
+    return root

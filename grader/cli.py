@@ -1,0 +1,194 @@
+"""The ``grade`` command: a thin layer that parses, calls :mod:`grader.api`, and prints.
+
+Exit codes: 0 every check passed, 1 some check failed, 2 usage or input error,
+3 internal error (a grader bug; the message says so).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from grader import course
+from grader.api import DEVICES, Session, solution_workspace
+from grader.errors import GraderError, UsageError
+from grader.model import ExerciseResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _ExerciseGroup(click.Group):
+    """A group where ``grade ex4_5 ...`` means ``grade check ex4_5 ...``."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["check", *args]
+        return super().resolve_command(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("grade", "ID [OPTIONS] | COMMAND [ARGS]...")
+
+
+@click.group(cls=_ExerciseGroup)
+@click.version_option(package_name="grader")
+def main() -> None:
+    """Check your exercises: `grade ID` (e.g. `grade ex4_5` or `grade param-count`).
+
+    `grade list` shows the exercises, `grade show ID` a statement.
+    """
+
+
+def _grading_options(func):
+    options = [
+        click.option(
+            "--submission",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Grade this folder (laid out like the handout) instead of ./",
+        ),
+        click.option(
+            "--solution", is_flag=True, help="Grade the reference solution (instructors)."
+        ),
+        click.option(
+            "--hidden/--public-only",
+            "hidden",
+            default=None,
+            help="Run hidden checks too (default: with --submission or --solution).",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        click.option(
+            "--device",
+            type=click.Choice(DEVICES),
+            default="auto",
+            show_default=True,
+            help="Where training checks run.",
+        ),
+        click.option("-v", "--verbose", is_flag=True, help="Show messages of passed checks too."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command("check")
+@click.argument("exercise_id")
+@_grading_options
+def check_command(exercise_id: str, **options) -> None:
+    """Check one exercise (ID or alias)."""
+    _run(lambda: [course.find(exercise_id)], all_exercises=False, **options)
+
+
+@main.command("all")
+@_grading_options
+def all_command(**options) -> None:
+    """Check every exercise."""
+    _run(course.available, all_exercises=True, **options)
+
+
+@main.command("list")
+def list_command() -> None:
+    """List the exercises with their aliases and points."""
+    for exercise in course.available():
+        points = exercise.public_checks().max_points
+        quiz = sum(q.points for q in exercise.questions())
+        click.echo(
+            f"{exercise.id:8} {exercise.alias:18} {exercise.title}  "
+            f"[code {points:g} pts public, quiz {quiz:g} pts]"
+        )
+
+
+@main.command("show")
+@click.argument("exercise_id")
+def show_command(exercise_id: str) -> None:
+    """Print an exercise's statement and what to implement."""
+    exercise = _or_exit(lambda: course.find(exercise_id))
+    click.echo(exercise.statement().rstrip())
+    click.echo(f"\nImplement in exercises/{exercise.id}.py: {', '.join(exercise.functions)}")
+    click.echo(f"Answer the quiz in answers/{exercise.id}.toml, then run: grade {exercise.id}")
+
+
+def _run(
+    pick,
+    *,
+    all_exercises: bool,
+    submission: Path | None,
+    solution: bool,
+    hidden: bool | None,
+    as_json: bool,
+    device: str,
+    verbose: bool,
+) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if submission and solution:
+        _exit_usage("--submission and --solution cannot be used together")
+    session = _or_exit(lambda: Session.start(device=device))
+    workspace = None
+    try:
+        exercises = _or_exit(pick)
+        include_hidden = hidden if hidden is not None else bool(submission or solution)
+        if solution:
+            workspace = _or_exit(lambda: solution_workspace(exercises, session.course))
+        target = workspace or submission or Path.cwd()
+        if not target.is_dir():
+            _exit_usage(f"no such folder: {target}")
+        results = _or_exit(lambda: session.grade(exercises, target, include_hidden=include_hidden))
+    finally:
+        session.close()
+        if workspace:
+            shutil.rmtree(workspace, ignore_errors=True)
+    _print(results, exercises, all_exercises, as_json, verbose)
+    sys.exit(_exit_code(results))
+
+
+def _print(
+    results: list[ExerciseResult], exercises, all_exercises: bool, as_json: bool, verbose: bool
+) -> None:
+    from grader.report import terminal
+
+    if as_json:
+        objects = [r.to_dict() for r in results]
+        if all_exercises:
+            click.echo(
+                json.dumps(
+                    {
+                        "score": round(sum(r.score for r in results), 6),
+                        "max_score": round(sum(r.max_score for r in results), 6),
+                        "execution_time": round(sum(r.execution_time for r in results), 3),
+                        "exercises": objects,
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            click.echo(json.dumps(objects[0], indent=2, ensure_ascii=False))
+        return
+    color = sys.stdout.isatty()
+    for result, exercise in zip(results, exercises, strict=True):
+        click.echo(terminal.render(result, exercise, verbose=verbose, color=color))
+    if all_exercises:
+        click.echo(terminal.render_total(results))
+
+
+def _exit_code(results: list[ExerciseResult]) -> int:
+    if any(r.has_internal_error for r in results):
+        return EXIT_INTERNAL
+    return EXIT_OK if all(r.all_passed for r in results) else EXIT_FAILED
+
+
+def _or_exit(thunk):
+    """Run ``thunk``; turn a GraderError into one clear line and its exit code."""
+    try:
+        return thunk()
+    except GraderError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+def _exit_usage(message: str) -> None:
+    click.echo(f"grade: {message}", err=True)
+    sys.exit(UsageError.exit_code)

@@ -1,0 +1,57 @@
+"""One exception tree for everything the grader itself reports.
+
+    GraderError                      a problem the CLI turns into one clear line
+    ├── UsageError                   bad command-line use (exit code 2)
+    │   └── UnknownExercise          an id or alias that names no exercise
+    ├── SubmissionError              the submission itself is malformed (exit code 2 for one
+    │   │                            student; a recorded error row in batch grading)
+    │   ├── MissingFile              a file the exercise needs is absent
+    │   └── AnswersError             an answers file cannot be read (bad TOML, bad key, ...)
+    └── InternalError                the grader broke; never the student's fault (exit code 3)
+        └── SandboxStartError        the sandbox process could not be started
+
+Failures *of student code* are not in this tree: they are outcomes of checks
+(see :mod:`grader.judge.outcomes`), never exceptions that escape a run.
+"""
+
+from __future__ import annotations
+
+
+class GraderError(Exception):
+    """Base of every error the grader reports to a person."""
+
+    exit_code = 3
+
+
+class UsageError(GraderError):
+    """The command line asked for something that cannot be done."""
+
+    exit_code = 2
+
+
+class UnknownExercise(UsageError):
+    """An exercise id or alias that names no exercise."""
+
+
+class SubmissionError(GraderError):
+    """A submission (files, layout, encoding) that cannot be graded as it stands."""
+
+    exit_code = 2
+
+
+class MissingFile(SubmissionError):
+    """A file the exercise needs is not in the submission."""
+
+
+class AnswersError(SubmissionError):
+    """An answers file that cannot be read; the message names file, key and line."""
+
+
+class InternalError(GraderError):
+    """The grader itself failed; the message says what to report."""
+
+    exit_code = 3
+
+
+class SandboxStartError(InternalError):
+    """The sandbox template process could not be started or stopped answering."""

@@ -1,0 +1,220 @@
+"""Exact and tolerance comparison of plain data, with messages that teach.
+
+Every helper raises :class:`~grader.outcomes.CheckFailed` with a message of the
+form ``where: expected X, got Y (hint)``. Kind (Python number, numpy array,
+torch tensor), shape, dtype and device are judged before values, so a student
+reads the first thing that is wrong, not a wall of numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from grader.outcomes import CheckFailed
+from grader.sandbox.values import SympyText, TensorData, Unsupported
+
+_NUMBER_KINDS = (int, float)
+
+
+def fail(where: str, expected: str, got: str, hint: str = "") -> None:
+    """Raise CheckFailed with the standard message."""
+    message = f"{where}: expected {expected}, got {got}"
+    raise CheckFailed(f"{message} ({hint})" if hint else message)
+
+
+def kind_of(value: Any) -> str:
+    """A student-readable name of what a value is."""
+    if isinstance(value, Unsupported):
+        return value.describe()
+    if isinstance(value, TensorData):
+        return f"a torch {value.kind.lower()}"
+    if isinstance(value, np.ndarray):
+        return "a numpy array"
+    if isinstance(value, np.generic):
+        return f"a numpy {type(value).__name__}"
+    if isinstance(value, SympyText):
+        return "a sympy expression"
+    if value is None:
+        return "None"
+    return f"a Python {type(value).__name__}"
+
+
+def describe(value: Any, limit: int = 80) -> str:
+    """A short rendering of a value for messages (arrays summarised)."""
+    if isinstance(value, TensorData):
+        return value.describe()
+    if isinstance(value, np.ndarray):
+        text = f"array {value.dtype}{list(value.shape)}"
+        if value.size <= 8:
+            text += f" {np.array2string(value, precision=6, separator=', ')}"
+        return text
+    if isinstance(value, Unsupported):
+        return value.describe()
+    if isinstance(value, SympyText):
+        return value.text if len(value.text) <= limit else value.text[:limit] + "..."
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def expect_equal(actual: Any, expected: Any, *, where: str, hint: str = "") -> None:
+    """Exact equality, type included (``True`` is not ``1``; ``26371.0`` is not ``26371``)."""
+    if type(expected) in (int, float, bool, str) or expected is None:
+        if type(actual) is not type(expected):
+            fail(
+                where,
+                f"{kind_of(expected)} {expected!r}",
+                f"{kind_of(actual)} {describe(actual)}",
+                hint,
+            )
+        if actual != expected:
+            fail(where, repr(expected), describe(actual), hint)
+        return
+    if isinstance(expected, np.ndarray | TensorData):
+        _expect_array_like(actual, expected, where, hint)
+        if not np.array_equal(_values(actual), _values(expected)):
+            index = _first_difference(_values(actual), _values(expected))
+            fail(
+                where,
+                f"{_at(_values(expected), index)} at index {index}",
+                f"{_at(_values(actual), index)}",
+                hint,
+            )
+        return
+    if actual != expected:
+        fail(where, describe(expected), describe(actual), hint)
+
+
+def expect_number(actual: Any, *, where: str, integer: bool = False) -> float:
+    """Check that ``actual`` is a real Python or numpy number (not bool); return it as float."""
+    allowed = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(actual, bool | np.bool_) or not isinstance(actual, allowed):
+        wanted = "an integer" if integer else "a number"
+        fail(where, wanted, f"{kind_of(actual)} {describe(actual)}")
+    return float(actual)
+
+
+def expect_close(
+    actual: Any, expected: Any, *, where: str, rtol: float = 1e-6, atol: float = 0.0, hint: str = ""
+) -> None:
+    """Closeness within ``|a - e| <= atol + rtol*|e|``; kind, shape, dtype, device first.
+
+    A scalar expected value accepts any real number (Python or numpy scalar); an
+    array or tensor expected value needs the same kind, shape, dtype and device.
+    Non-finite values must sit exactly where the expected ones do.
+    """
+    if isinstance(expected, np.ndarray | TensorData):
+        _expect_array_like(actual, expected, where, hint)
+        got, want = _values(actual), _values(expected)
+    else:
+        got = np.asarray(expect_number(actual, where=where), dtype=np.float64)
+        want = np.asarray(float(expected), dtype=np.float64)
+    _expect_values_close(got, want, where, rtol, atol, hint)
+
+
+def _expect_values_close(
+    got: np.ndarray, want: np.ndarray, where: str, rtol: float, atol: float, hint: str
+) -> None:
+    got64, want64 = _as_float64(got), _as_float64(want)
+    bad_finite = ~np.isfinite(got64) & np.isfinite(want64)
+    if bad_finite.any():
+        index = _index(np.argwhere(bad_finite)[0], got64)
+        fail(
+            where,
+            f"finite values ({_at(want64, index)} at index {index})",
+            f"{_at(got64, index)}",
+            hint or "look for overflow or division by zero",
+        )
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(got64 - want64)
+        ok = (err <= atol + rtol * np.abs(want64)) | (got64 == want64)
+        ok |= np.isnan(got64) & np.isnan(want64)
+    if ok.all():
+        return
+    worst = np.where(ok, -np.inf, np.nan_to_num(err, nan=np.inf, posinf=np.inf))
+    index = _index(np.unravel_index(int(np.argmax(worst)), got64.shape), got64)
+    bad = int((~ok).sum())
+    where_text = f" at index {index}" if got64.ndim else ""
+    fail(
+        where,
+        f"{_fmt(_at(want64, index))}{where_text}",
+        f"{_fmt(_at(got64, index))} ({bad} of {ok.size} values off; "
+        f"tolerance rtol={rtol:g}, atol={atol:g})",
+        hint,
+    )
+
+
+def _expect_array_like(
+    actual: Any, expected: np.ndarray | TensorData, where: str, hint: str
+) -> None:
+    if isinstance(expected, TensorData):
+        if (
+            not isinstance(actual, TensorData)
+            or (actual.array is None
+            and expected.array is not None)
+        ):
+            fail(
+                where,
+                kind_of(expected),
+                f"{kind_of(actual)} {describe(actual)}",
+                hint or "return the same kind of value you were given",
+            )
+        for label, want, got in (
+            ("shape", expected.shape, actual.shape),
+            ("dtype", expected.dtype, actual.dtype),
+            ("device", expected.device, actual.device),
+        ):
+            if want != got:
+                fail(where, f"{label} {want}", f"{label} {got}", hint)
+        return
+    if type(actual) is not np.ndarray:
+        fail(
+            where,
+            "a numpy array",
+            f"{kind_of(actual)} {describe(actual)}",
+            hint or "return the same kind of value you were given",
+        )
+    if actual.shape != expected.shape:
+        fail(where, f"shape {expected.shape}", f"shape {actual.shape}", hint)
+    if actual.dtype != expected.dtype:
+        fail(where, f"dtype {expected.dtype}", f"dtype {actual.dtype}", hint)
+
+
+def _values(value: Any) -> np.ndarray:
+    if isinstance(value, TensorData):
+        return value.array if value.array is not None else np.empty(0)
+    return np.asarray(value)
+
+
+def _as_float64(array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "c":
+        return np.abs(array).astype(np.float64)
+    return array.astype(np.float64)
+
+
+def _first_difference(got: np.ndarray, want: np.ndarray) -> tuple[int, ...]:
+    with np.errstate(invalid="ignore"):
+        diff = got != want
+        diff &= (
+            ~(np.isnan(_as_float64(got)) & np.isnan(_as_float64(want)))
+            if got.dtype.kind in "fc" and want.dtype.kind in "fc"
+            else diff
+        )
+    positions = np.argwhere(diff)
+    return _index(positions[0], got) if len(positions) else ()
+
+
+def _index(position: Any, array: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in position) if array.ndim else ()
+
+
+def _at(array: np.ndarray, index: tuple[int, ...]) -> Any:
+    return array[index].item() if array.ndim else array.item()
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.8g}"
+    return repr(value)

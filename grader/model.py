@@ -1,0 +1,145 @@
+"""Plain data that describes checks and their results.
+
+Everything here is immutable and JSON-friendly: results travel to reports, the
+gradebook and Gradescope without carrying any live object.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.Enum):
+    """How one check ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # the student's work is wrong (or crashed, or timed out)
+    SKIPPED = "skipped"  # a check it depends on did not pass
+    ERRORED = "errored"  # the grader's own check code broke: never the student's fault
+    NEEDS_PERSON = "needs_person"  # recorded for an instructor to read, not scored
+
+
+class Visibility(enum.Enum):
+    """Who may see a check: hidden checks are absent from student handouts."""
+
+    PUBLIC = "public"
+    HIDDEN = "hidden"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check or quiz question.
+
+    ``name`` is a stable identifier (the check function's name or the quiz key),
+    ``title`` the sentence students read. ``output`` holds captured student
+    stdout/stderr, trimmed; it is shown, never parsed.
+    """
+
+    name: str
+    title: str
+    points: float
+    max_points: float
+    status: Status
+    visibility: Visibility
+    message: str = ""
+    duration_s: float = 0.0
+    output: str = ""
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (enums as their values)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "points": self.points,
+            "max_points": self.max_points,
+            "status": self.status.value,
+            "visibility": self.visibility.value,
+            "message": self.message,
+            "duration_s": round(self.duration_s, 4),
+            "output": self.output,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CheckResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            name=data["name"],
+            title=data["title"],
+            points=float(data["points"]),
+            max_points=float(data["max_points"]),
+            status=Status(data["status"]),
+            visibility=Visibility(data["visibility"]),
+            message=data.get("message", ""),
+            duration_s=float(data.get("duration_s", 0.0)),
+            output=data.get("output", ""),
+        )
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """Every check result of one exercise for one submission.
+
+    ``hidden_not_run`` counts hidden checks that exist but were not run (a
+    student's local run); ``errors`` lists submission-level problems (a missing
+    file, an unreadable answers file) that cost the checks depending on them.
+    """
+
+    exercise: str
+    results: tuple[CheckResult, ...]
+    execution_time: float = 0.0
+    device: str = "cpu"
+    isolation: str = ""
+    hidden_not_run: int = 0
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.points for r in self.results), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(
+            sum(r.max_points for r in self.results if r.status is not Status.NEEDS_PERSON), 6
+        )
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.status in (Status.PASSED, Status.NEEDS_PERSON) for r in self.results)
+
+    @property
+    def has_internal_error(self) -> bool:
+        return any(r.status is Status.ERRORED for r in self.results)
+
+    def to_dict(self) -> dict:
+        """A JSON object using Gradescope's field names where they overlap."""
+        return {
+            "exercise": self.exercise,
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3),
+            "device": self.device,
+            "isolation": self.isolation,
+            "hidden_not_run": self.hidden_not_run,
+            "errors": list(self.errors),
+            "tests": [_gradescope_test(r) for r in self.results],
+        }
+
+
+def _gradescope_test(result: CheckResult) -> dict:
+    """One entry of the ``tests`` list in Gradescope's field names (plus ours)."""
+    output = result.message
+    if result.output:
+        output = f"{output}\n--- your program printed ---\n{result.output}".strip()
+    return {
+        "name": result.title,
+        "name_format": "text",
+        "score": result.points,
+        "max_score": result.max_points,
+        "status": "passed" if result.status is Status.PASSED else "failed",
+        "visibility": "visible" if result.visibility is Visibility.PUBLIC else "after_published",
+        "output": output,
+        "check": result.name,
+        "outcome": result.status.value,
+        "execution_time": round(result.duration_s, 4),
+    }

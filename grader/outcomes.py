@@ -1,0 +1,82 @@
+"""Ways a check can end other than passing, as exceptions that checks raise or let through.
+
+    CheckFailed                 the student's work is wrong; ``str()`` is the message students read
+    └── StudentCodeFailed       running the student's code did not give a value
+        ├── StudentRaised       their function raised (type, message, their own frames)
+        ├── StudentTimeout      it ran past the wall-clock limit
+        ├── StudentCrashed      the sandbox process died (exit, signal, memory)
+        └── StudentImportFailed their file could not be imported at all
+
+Any other exception escaping a check is the grader's own bug (``Status.ERRORED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame in the student's own file."""
+
+    file: str
+    line: int
+    function: str
+    text: str
+
+    def describe(self) -> str:
+        where = f"{self.file}, line {self.line}, in {self.function}"
+        return f"{where}: {self.text}" if self.text else where
+
+
+class CheckFailed(Exception):
+    """The student's work is wrong; the message says expected, got, where and a hint."""
+
+
+class StudentCodeFailed(CheckFailed):
+    """Student code did not return a value; ``call`` names what was called."""
+
+    def __init__(self, call: str, detail: str) -> None:
+        self.call = call
+        self.detail = detail
+        super().__init__(f"{call} {detail}" if call else detail)
+
+
+class StudentRaised(StudentCodeFailed):
+    """The student's function raised an exception."""
+
+    def __init__(self, call: str, exc_type: str, message: str, frames: tuple[Frame, ...]) -> None:
+        self.exc_type = exc_type
+        self.exc_message = message
+        self.frames = frames
+        detail = f"raised {exc_type}: {message}" if message else f"raised {exc_type}"
+        if frames:
+            detail += f" ({frames[-1].describe()})"
+        super().__init__(call, detail)
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.exc_type == "NotImplementedError"
+
+
+class StudentTimeout(StudentCodeFailed):
+    """The call ran past its wall-clock limit and was killed."""
+
+    def __init__(self, call: str, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(call, f"did not finish within {seconds:g} s (infinite loop?)")
+
+
+class StudentCrashed(StudentCodeFailed):
+    """The sandbox process ended while running the student's code."""
+
+    def __init__(self, call: str, how: str) -> None:
+        self.how = how
+        super().__init__(call, f"ended the sandbox process ({how})")
+
+
+class StudentImportFailed(StudentCodeFailed):
+    """The student's file could not be imported; every call needing it fails the same way."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("", detail)

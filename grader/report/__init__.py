@@ -1,0 +1,1 @@
+"""Turning results into what people and tools read: terminal, JSON, CSV, Gradescope, pages."""

@@ -1,0 +1,154 @@
+"""Run every check of one exercise on one submission workspace.
+
+A workspace is a folder laid out like the handout: ``exercises/<id>.py`` and
+``answers/<id>.toml``. Checks run in declaration order, public then hidden; a
+check whose dependency did not pass is skipped with the reason. Student code
+runs only in the sandbox; any exception a check raises that is not a
+``CheckFailed`` is the grader's own error (``ERRORED``), never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.course_files import CourseFiles
+from grader.exercise import Exercise
+from grader.judge.student import StudentCode
+from grader.model import CheckResult, ExerciseResult, Status
+from grader.outcomes import CheckFailed, StudentImportFailed, StudentRaised
+from grader.registry import CheckSpec
+from grader.sandbox import Sandbox, SourceSpec, Zygote
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to grade: with hidden checks or not, on which device ("cpu" or "cuda")."""
+
+    include_hidden: bool = False
+    device: str = "cpu"
+    isolation: str = "process"
+
+
+def run_exercise(
+    exercise: Exercise, workspace: Path, zygote: Zygote, course: CourseFiles, options: RunOptions
+) -> ExerciseResult:
+    """Grade one exercise of one workspace; never raises for anything the student did."""
+    started = time.monotonic()
+    specs = _check_specs(exercise, course, options.include_hidden)
+    source = workspace / "exercises" / f"{exercise.id}.py"
+    errors: list[str] = []
+    if source.is_file():
+        results = _run_checks(specs, exercise, source, zygote, options)
+    else:
+        message = f"exercises/{exercise.id}.py not found in the submission"
+        errors.append(message)
+        results = [_result(spec, Status.FAILED, 0.0, message) for spec in specs]
+    quiz_results, quiz_errors, quiz_hidden = _grade_quiz(exercise, workspace, course, options)
+    hidden_not_run = 0 if options.include_hidden else course.hidden_count(exercise)
+    return ExerciseResult(
+        exercise=exercise.id,
+        results=tuple(results) + quiz_results,
+        execution_time=time.monotonic() - started,
+        device=options.device,
+        isolation=options.isolation,
+        hidden_not_run=hidden_not_run + quiz_hidden,
+        errors=tuple(errors) + quiz_errors,
+    )
+
+
+def _check_specs(exercise: Exercise, course: CourseFiles, include_hidden: bool) -> list[CheckSpec]:
+    specs = list(exercise.public_checks())
+    hidden = course.hidden_checks(exercise) if include_hidden else None
+    return specs + list(hidden or ())
+
+
+def _run_checks(
+    specs: list[CheckSpec], exercise: Exercise, source: Path, zygote: Zygote, options: RunOptions
+) -> list[CheckResult]:
+    spec = SourceSpec(source.resolve(), exercise.id, f"exercises/{exercise.id}.py")
+    student = StudentCode(lambda: Sandbox(zygote, spec), exercise.probes_module, options.device)
+    statuses: dict[str, Status] = {}
+    titles = {s.name: s.title for s in specs}
+    results = []
+    try:
+        for check in specs:
+            result = _run_one(check, student, statuses, titles)
+            statuses[check.name] = result.status
+            results.append(result)
+    finally:
+        student.close()
+    return results
+
+
+def _run_one(
+    check: CheckSpec, student: StudentCode, statuses: dict[str, Status], titles: dict[str, str]
+) -> CheckResult:
+    for dep in check.depends:
+        if dep not in titles:
+            return _result(check, Status.ERRORED, 0.0, f"grader bug: unknown dependency {dep!r}")
+        if statuses.get(dep) is not Status.PASSED:
+            return _result(
+                check, Status.SKIPPED, 0.0, f'skipped: needs "{titles[dep]}" to pass first'
+            )
+    student.timeout = check.timeout_s
+    started = time.monotonic()
+    status, message = _outcome(check, student)
+    return _result(check, status, time.monotonic() - started, message, student.take_output())
+
+
+def _outcome(check: CheckSpec, student: StudentCode) -> tuple[Status, str]:
+    try:
+        check.func(student)
+    except StudentImportFailed as exc:
+        return Status.FAILED, str(exc)
+    except StudentRaised as exc:
+        if exc.not_implemented:
+            func = exc.frames[-1].function if exc.frames else exc.call
+            return Status.FAILED, f"not implemented yet: {func} raises NotImplementedError"
+        return Status.FAILED, str(exc)
+    except CheckFailed as exc:
+        return Status.FAILED, str(exc)
+    except Exception as exc:  # the check's own bug: reported, never a crash
+        log.exception("check %s errored", check.name)
+        return Status.ERRORED, f"internal grader error in this check: {type(exc).__name__}: {exc}"
+    return Status.PASSED, ""
+
+
+def _result(
+    check: CheckSpec, status: Status, duration: float, message: str, output: str = ""
+) -> CheckResult:
+    points = check.points if status is Status.PASSED else 0.0
+    return CheckResult(
+        check.name,
+        check.title,
+        points,
+        check.points,
+        status,
+        check.visibility,
+        message,
+        duration,
+        output,
+    )
+
+
+def _grade_quiz(
+    exercise: Exercise, workspace: Path, course: CourseFiles, options: RunOptions
+) -> tuple[tuple[CheckResult, ...], tuple[str, ...], int]:
+    module = exercise.quiz_module()
+    if module is None or not getattr(module, "QUESTIONS", ()):
+        return (), (), 0
+    from grader.quiz.grading import grade_quiz
+
+    outcome = grade_quiz(
+        module.QUESTIONS,
+        workspace / "answers" / f"{exercise.id}.toml",
+        course.reference_answers(exercise),
+        include_hidden=options.include_hidden,
+        feedback=getattr(module, "feedback", None),
+    )
+    return outcome.results, outcome.errors, outcome.hidden_not_run

@@ -1,0 +1,72 @@
+"""Hidden checks of ex4_5: never shipped to students (the handout leaves hidden/ out).
+
+Expected values come from the reference solution, loaded in the trusted process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.course.ex4_5 import judging
+from grader.course_files import load_reference
+from grader.model import Visibility
+from grader.registry import CheckSet
+
+checks = CheckSet("ex4_5", Visibility.HIDDEN)
+reference = load_reference("ex4_5")
+
+LARGE_CASES = [
+    (784, 1200, 6),
+    (3072, 4096, 64),
+    (10**6, 10**6, 1000),
+    (1, 1, 1),
+    (12345, 2**20, 2**10),
+    (7, 10**9, 10**3),
+]
+ARCHITECTURES = [(1, 1, 1), (17, 60, 3), (30, 64, 8), (5, 12, 12)]
+
+
+@checks.check(points=2)
+def param_count_large(sub) -> None:
+    """param_count is exact on large networks (no float rounding, no overflow)"""
+    for M0, N, L in LARGE_CASES:
+        judging.expect_count(sub, M0, N, L, reference.param_count(M0, N, L))
+
+
+@checks.check(points=1)
+def param_count_numpy_integers(sub) -> None:
+    """param_count accepts numpy integers and still returns a Python int"""
+    M0, N, L = np.int64(784), np.int32(120), np.int64(4)
+    judging.expect_count(sub, M0, N, L, reference.param_count(784, 120, 4))
+
+
+@checks.check(points=2, depends="param_count_expr_matches_small_cases")
+def param_count_expr_equals_reference(sub) -> None:
+    """param_count_expr() is symbolically equal to the parameter count"""
+    from grader.judge.symbolic import expect_equivalent
+
+    value = sub.probe("expr_text")
+    judging.parse_student_expr(value, "param_count_expr()")
+    expect_equivalent(
+        value.text,
+        str(reference.param_count_expr()),
+        judging._domains(),
+        where="param_count_expr()",
+    )
+
+
+@checks.check(points=2, depends="build_mlp_small")
+def build_mlp_hidden_architectures(sub) -> None:
+    """build_mlp is right on other shapes: widths, parameter count, forward pass"""
+    rng = np.random.default_rng(4_5)
+    for M0, N, L in ARCHITECTURES:
+        inputs = rng.normal(size=(7, M0)).astype(np.float32)
+        facts = sub.probe("mlp_facts", M0, N, L, inputs)
+        judging.check_mlp(facts, M0, N, L, inputs, reference.param_count(M0, N, L))
+
+
+@checks.check(points=1)
+def build_mlp_rejects_non_integers(sub) -> None:
+    """build_mlp raises TypeError for non-integer arguments and ValueError for L <= 0"""
+    judging.expect_raises(sub, "build_mlp", (4.0, 8, 2), "TypeError", "M0 is not an integer")
+    judging.expect_raises(sub, "build_mlp", (4, 8, 0), "ValueError", "L must be positive")
