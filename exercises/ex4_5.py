@@ -19,7 +19,7 @@ def param_count_expr() -> sympy.Expr:
 
 
 def build_mlp(M0, N, L) -> nn.Module:
-    """L hidden nn.Linear layers of width N/L, each followed by a sigmoid, then nn.Linear(N/L, 1)."""
+    """L hidden nn.Linear layers of width N/L, each then a sigmoid; then nn.Linear(N/L, 1)."""
     raise NotImplementedError
 
 
