@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -34,9 +35,23 @@ class _ExerciseGroup(click.Group):
         formatter.write_usage("grade", "ID [OPTIONS] | COMMAND [ARGS]...")
 
 
+def main() -> None:
+    """Console entry point: run the CLI; an unexpected exception is exit code 3, one line."""
+    try:
+        cli(standalone_mode=True)
+    except Exception as exc:  # a grader bug: say so plainly, never a bare traceback
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        click.echo(f"grade: internal error: {type(exc).__name__}: {exc} "
+                   "(a bug in the grader, not in your work; run with GRADER_DEBUG=1 for details)",
+                   err=True)
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        sys.exit(EXIT_INTERNAL)
+
+
 @click.group(cls=_ExerciseGroup)
 @click.version_option(package_name="grader")
-def main() -> None:
+def cli() -> None:
     """Check your exercises: `grade ID` (e.g. `grade ex4_5` or `grade param-count`).
 
     `grade list` shows the exercises, `grade show ID` a statement.
@@ -74,7 +89,7 @@ def _grading_options(func):
     return func
 
 
-@main.command("check")
+@cli.command("check")
 @click.argument("exercise_id")
 @_grading_options
 def check_command(exercise_id: str, **options) -> None:
@@ -82,14 +97,14 @@ def check_command(exercise_id: str, **options) -> None:
     _run(lambda: [course.find(exercise_id)], all_exercises=False, **options)
 
 
-@main.command("all")
+@cli.command("all")
 @_grading_options
 def all_command(**options) -> None:
     """Check every exercise."""
     _run(course.available, all_exercises=True, **options)
 
 
-@main.command("list")
+@cli.command("list")
 def list_command() -> None:
     """List the exercises with their aliases and points."""
     for exercise in course.available():
@@ -101,7 +116,7 @@ def list_command() -> None:
         )
 
 
-@main.command("show")
+@cli.command("show")
 @click.argument("exercise_id")
 def show_command(exercise_id: str) -> None:
     """Print an exercise's statement and what to implement."""
@@ -192,3 +207,7 @@ def _or_exit(thunk):
 def _exit_usage(message: str) -> None:
     click.echo(f"grade: {message}", err=True)
     sys.exit(UsageError.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,7 @@ import json
 import math
 import socket
 import struct
+import sys
 from typing import Any
 
 import numpy as np
@@ -148,28 +149,22 @@ def _encode_tensor_data(data: TensorData, blobs: list[bytes]) -> Any:
 
 def _encode_foreign(value: Any, blobs: list[bytes]) -> Any:
     """Tensors, sympy expressions and everything else (only in the sandbox's process)."""
-    module = type(value).__module__ or ""
-    if module.startswith("torch"):
-        tensor = _encode_torch(value, blobs)
-        if tensor is not None:
-            return tensor
-    if module.startswith("sympy"):
-        expr = _encode_sympy(value)
-        if expr is not None:
-            return expr
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return _encode_torch(torch, value, blobs)
+    sympy = sys.modules.get("sympy")
+    if sympy is not None and isinstance(value, sympy.Basic):
+        names = sorted(str(s) for s in value.free_symbols)
+        return {"$sympy": str(value), "symbols": names}
     for base in (bool, int, float, str, list, tuple, dict, np.ndarray):
         if isinstance(value, base):
             return _unsupported(value, type(value).__qualname__, base.__name__)
     return _unsupported(value, type(value).__qualname__, "")
 
 
-def _encode_torch(value: Any, blobs: list[bytes]) -> Any:
-    import torch
-
+def _encode_torch(torch: Any, value: Any, blobs: list[bytes]) -> Any:
     if type(value) not in (torch.Tensor, torch.nn.Parameter):
-        if isinstance(value, torch.Tensor):
-            return _unsupported(value, type(value).__qualname__, "torch.Tensor")
-        return None
+        return _unsupported(value, type(value).__qualname__, "torch.Tensor")
     meta = {
         "dtype": str(value.dtype),
         "device": str(value.device),
@@ -183,15 +178,6 @@ def _encode_torch(value: Any, blobs: list[bytes]) -> Any:
         data = data.float()
     _encode_ndarray(data.resolve_conj().resolve_neg().numpy(), blobs)
     return {"$tensor": len(blobs) - 1, **meta}
-
-
-def _encode_sympy(value: Any) -> Any:
-    import sympy
-
-    if not isinstance(value, sympy.Basic):
-        return None
-    names = sorted(str(s) for s in value.free_symbols)
-    return {"$sympy": str(value), "symbols": names}
 
 
 def _unsupported(value: Any, type_name: str, base: str) -> dict:
