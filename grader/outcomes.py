@@ -23,9 +23,10 @@ class Frame:
     line: int
     function: str
     text: str
+    origin: str = ""  # "line 12", or "cell 3, line 2" for notebooks
 
     def describe(self) -> str:
-        where = f"{self.file}, line {self.line}, in {self.function}"
+        where = f"{self.file}, {self.origin or f'line {self.line}'}, in {self.function}"
         return f"{where}: {self.text}" if self.text else where
 
 

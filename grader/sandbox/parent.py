@@ -57,11 +57,23 @@ _PASSED_ENV = (
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """Which student file to load: real path, module name, and the name shown in messages."""
+    """Which student file to load: real path, module name, and the name shown in messages.
+
+    ``line_origins``, when given, names where each line of the loaded file came from
+    (index 0 is line 1), e.g. ``"cell 3, line 2"`` for code extracted from a notebook;
+    traceback frames then point there instead of at the extracted file.
+    """
 
     path: Path
     module_name: str
     display_name: str
+    line_origins: tuple[str, ...] | None = None
+
+    def origin(self, line: int) -> str:
+        """Where line ``line`` of the loaded file came from, as shown to the student."""
+        if self.line_origins and 1 <= line <= len(self.line_origins):
+            return self.line_origins[line - 1]
+        return f"line {line}"
 
     def to_dict(self) -> dict:
         return {
@@ -229,7 +241,7 @@ class Sandbox:
                 return wire.decode(header.get("value"), blobs)
             except wire.WireError as exc:
                 raise StudentCrashed(label, f"sent back malformed data: {exc}") from None
-        raise _raised(label, header.get("error"))
+        raise _raised(label, header.get("error"), self._spec)
 
     def _ensure_process(self) -> _Process:
         if self._import_error is not None:
@@ -273,7 +285,7 @@ class Sandbox:
         if header.get("ready") is not True:
             self._process = process
             self._stop()
-            error = _raised("", header.get("error"))
+            error = _raised("", header.get("error"), self._spec)
             self._import_error = StudentImportFailed(f"importing {name} failed: {error.detail}")
             raise self._import_error
 
