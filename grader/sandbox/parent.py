@@ -373,15 +373,16 @@ class _OutputBuffer:
         return head + tail
 
 
-def _raised(label: str, error: Any) -> StudentRaised:
+def _raised(label: str, error: Any, spec: SourceSpec) -> StudentRaised:
     if not isinstance(error, dict):
         return StudentRaised(label, "Error", "sent back an unreadable error", ())
     frames = tuple(
         Frame(
-            str(f.get("file", "")),
+            spec.display_name,
             _int(f.get("line")),
-            str(f.get("function", "")),
-            str(f.get("text", "")),
+            str(f.get("function", ""))[:100],
+            str(f.get("text", ""))[:200],
+            spec.origin(_int(f.get("line"))),
         )
         for f in error.get("frames", [])
         if isinstance(f, dict)
