@@ -41,9 +41,11 @@ def main() -> None:
         cli(standalone_mode=True)
     except Exception as exc:  # a grader bug: say so plainly, never a bare traceback
         logging.getLogger(__name__).debug("internal error", exc_info=True)
-        click.echo(f"grade: internal error: {type(exc).__name__}: {exc} "
-                   "(a bug in the grader, not in your work; run with GRADER_DEBUG=1 for details)",
-                   err=True)
+        click.echo(
+            f"grade: internal error: {type(exc).__name__}: {exc} "
+            "(a bug in the grader, not in your work; run with GRADER_DEBUG=1 for details)",
+            err=True,
+        )
         if os.environ.get("GRADER_DEBUG"):
             raise
         sys.exit(EXIT_INTERNAL)
@@ -208,6 +210,20 @@ def _exit_usage(message: str) -> None:
     click.echo(f"grade: {message}", err=True)
     sys.exit(UsageError.exit_code)
 
+
+def _register_instructor_commands() -> None:
+    from grader import cli_batch
+
+    for command in (
+        cli_batch.batch_command,
+        cli_batch.export_command,
+        cli_batch.stats_command,
+        cli_batch.demo_class_command,
+    ):
+        cli.add_command(command)
+
+
+_register_instructor_commands()
 
 if __name__ == "__main__":
     main()

@@ -111,6 +111,19 @@ class ExerciseResult:
     def has_internal_error(self) -> bool:
         return any(r.status is Status.ERRORED for r in self.results)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ExerciseResult:
+        """Inverse of :meth:`to_dict` (used between trusted processes only)."""
+        return cls(
+            exercise=data["exercise"],
+            results=tuple(CheckResult.from_dict(r) for r in data["checks"]),
+            execution_time=float(data.get("execution_time", 0.0)),
+            device=data.get("device", "cpu"),
+            isolation=data.get("isolation", ""),
+            hidden_not_run=int(data.get("hidden_not_run", 0)),
+            errors=tuple(data.get("errors", ())),
+        )
+
     def to_dict(self) -> dict:
         """A JSON object using Gradescope's field names where they overlap."""
         return {
@@ -123,6 +136,7 @@ class ExerciseResult:
             "hidden_not_run": self.hidden_not_run,
             "errors": list(self.errors),
             "tests": [_gradescope_test(r) for r in self.results],
+            "checks": [r.to_dict() for r in self.results],
         }
 
 

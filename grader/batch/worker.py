@@ -1,0 +1,83 @@
+"""A grading worker: one trusted judge process with its own sandbox template.
+
+Started by the batch scheduler as ``python -m grader.batch.worker --device D``.
+It reads jobs as JSON lines on stdin and answers each with one JSON line on
+its private copy of stdout (the real fd 1 is pointed at stderr, so nothing a
+library prints can corrupt the protocol):
+
+    -> {"id": 7, "workspace": "/tmp/.../alice", "exercises": ["ex4_5", "ex4_1"]}
+    <- {"id": 7, "results": [ExerciseResult.to_dict(), ...]}   or   {"id": 7, "error": "..."}
+
+The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``.
+Heavy imports are paid once per worker; each submission's code still runs in
+its own freshly forked sandbox process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from grader import course
+from grader.api import Session
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    channel = _private_stdout()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    _die_with_parent()
+    with Session.start(device=args.device) as session:
+        _send(
+            channel,
+            {
+                "ready": True,
+                "device": session.device,
+                "isolation": getattr(session, "isolation", "process"),
+            },
+        )
+        for line in sys.stdin:
+            _send(channel, _grade_job(session, json.loads(line)))
+
+
+def _grade_job(session: Session, job: dict) -> dict:
+    try:
+        exercises = [course.find(e) for e in job["exercises"]]
+        results = session.grade(exercises, Path(job["workspace"]), include_hidden=True)
+        return {"id": job["id"], "results": [r.to_dict() for r in results]}
+    except Exception as exc:  # a grader bug: recorded for this submission, the batch goes on
+        logging.getLogger(__name__).exception("job %s failed", job.get("id"))
+        return {"id": job.get("id"), "error": f"internal grader error: {type(exc).__name__}: {exc}"}
+
+
+def _private_stdout() -> TextIO:
+    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return channel
+
+
+def _send(channel: TextIO, message: dict) -> None:
+    channel.write(json.dumps(message) + "\n")
+    channel.flush()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+if __name__ == "__main__":
+    main()

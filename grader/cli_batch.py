@@ -1,0 +1,186 @@
+"""Instructor commands: ``grade batch``, ``grade export``, ``grade stats``, ``grade demo-class``."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from grader import course
+from grader.api import DEVICES
+from grader.batch.gradebook import Gradebook
+from grader.batch.scheduler import BatchOptions, BatchSummary, run_batch
+from grader.batch.submissions import Submission, discover
+from grader.errors import GraderError
+from grader.version import grader_version
+
+log = logging.getLogger(__name__)
+
+
+@click.command("batch")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The gradebook (SQLite); created if absent.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Parallel grading workers (default: number of cores).",
+)
+@click.option(
+    "--exercise",
+    "exercise_ids",
+    multiple=True,
+    help="Grade only this exercise (repeatable; default: all).",
+)
+@click.option("--regrade", is_flag=True, help="Grade again even what is already graded.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+def batch_command(
+    submissions: Path,
+    db: Path,
+    jobs: int | None,
+    exercise_ids: tuple[str, ...],
+    regrade: bool,
+    device: str,
+) -> None:
+    """Grade every submission in SUBMISSIONS (folders, .zip files or single files)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ids = [course.find(e).id for e in exercise_ids] or [e.id for e in course.available()]
+    version = grader_version()
+    staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))
+    try:
+        found = discover(submissions, ids, staging)
+        with Gradebook(db) as gradebook:
+            todo = [
+                s
+                for s in found
+                if regrade or not gradebook.already_graded(s.student_id, s.content_hash, version)
+            ]
+            click.echo(
+                f"{len(found)} submissions, {len(found) - len(todo)} already graded "
+                f"with grader {version}, {len(todo)} to grade; exercises: "
+                f"{', '.join(ids)}",
+                err=True,
+            )
+            options = BatchOptions(jobs=jobs or _cores(), device=device, grader_version=version)
+            summary = _run_with_progress(todo, ids, gradebook, options)
+    except KeyboardInterrupt:
+        click.echo("interrupted: every finished submission is saved; run again to resume", err=True)
+        sys.exit(130)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _report(summary, len(todo))
+    sys.exit(1 if summary.errors else 0)
+
+
+def _run_with_progress(
+    todo: list[Submission], ids: list[str], gradebook: Gradebook, options: BatchOptions
+) -> BatchSummary:
+    started, done = time.monotonic(), [0]
+    interactive = sys.stderr.isatty()
+
+    def progress(sub: Submission, status: str) -> None:
+        done[0] += 1
+        elapsed = time.monotonic() - started
+        rate = done[0] / elapsed if elapsed > 0 else 0.0
+        eta = (len(todo) - done[0]) / rate if rate else 0.0
+        line = (
+            f"[{done[0]}/{len(todo)}] {rate * 60:.0f}/min, ETA {eta:.0f} s  "
+            f"{sub.student_id}: {status}"
+        )
+        if interactive:
+            bar = "#" * int(30 * done[0] / max(len(todo), 1))
+            click.echo(f"\r{bar:<30} {line[:70]:<70}", err=True, nl=done[0] == len(todo))
+        else:
+            click.echo(line, err=True)
+
+    return run_batch(todo, ids, gradebook, options, progress)
+
+
+def _report(summary: BatchSummary, count: int) -> None:
+    per_minute = summary.graded / summary.wall_seconds * 60 if summary.wall_seconds else 0.0
+    overhead = ((summary.wall_seconds - summary.check_seconds) / count) if count else 0.0
+    click.echo(
+        f"graded {summary.graded} submissions in {summary.wall_seconds:.1f} s "
+        f"({per_minute:.0f}/min; {summary.check_seconds:.1f} s inside checks; "
+        f"{overhead:.3f} s other time per submission); "
+        f"{summary.errors} with errors; device: {', '.join(sorted(summary.devices)) or '-'}",
+        err=True,
+    )
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@click.command("export")
+@click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "gradescope", "feedback"]), required=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A file for csv; a folder for gradescope and feedback.",
+)
+@click.option("--html", is_flag=True, help="Feedback pages as HTML (default Markdown).")
+@click.option(
+    "--disclose-hidden",
+    is_flag=True,
+    help="Show hidden checks' messages too (default: name and points only).",
+)
+def export_command(db: Path, fmt: str, output: Path, html: bool, disclose_hidden: bool) -> None:
+    """Export the latest grade of every student from the gradebook."""
+    from grader.report import csv_export, feedback, gradescope
+
+    with Gradebook(db) as gradebook:
+        graded = gradebook.latest_all()
+    if fmt == "csv":
+        paths = [csv_export.write_csv(graded, output)]
+    elif fmt == "gradescope":
+        paths = gradescope.write_gradescope(graded, output, disclose_hidden=disclose_hidden)
+    else:
+        paths = feedback.write_feedback(
+            graded, output, fmt="html" if html else "md", disclose_hidden=disclose_hidden
+        )
+    click.echo(f"wrote {len(paths)} file(s) for {len(graded)} students to {output}", err=True)
+
+
+@click.command("stats")
+@click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--top", type=int, default=10, show_default=True, help="Most-failed checks shown.")
+def stats_command(db: Path, top: int) -> None:
+    """Score distribution per exercise and the most-failed checks."""
+    from grader.batch.stats import format_stats
+
+    with Gradebook(db) as gradebook:
+        click.echo(format_stats(gradebook.latest_all(), top=top), nl=False)
+
+
+@click.command("demo-class")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--students", type=click.IntRange(1, 10_000), default=60, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def demo_class_command(out: Path, students: int, seed: int) -> None:
+    """Generate a synthetic class (correct, wrong, crashing, looping, malformed work)."""
+    from grader.batch.demo_class import make_demo_class
+
+    try:
+        made = make_demo_class(out, students, seed=seed)
+    except (GraderError, FileExistsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {len(made)} submissions to {out}", err=True)

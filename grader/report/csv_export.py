@@ -1,0 +1,96 @@
+"""A CSV gradebook for an LMS: one row per student, one column per exercise.
+
+Header: ``student_id``, one column per exercise id (its score), ``total``,
+``max_total``, ``errors``. An exercise a student has no result for scores 0.
+``max_total`` is the class-wide full marks (the sum of each exercise's largest
+recorded ``max_score``), the same on every row. ``errors`` joins the submission's
+problems and each exercise's errors (``ex4_5: ...``) with `` | ``, each once.
+
+Cells that a spreadsheet would run as a formula (text starting with ``= + - @``,
+tab or carriage return) are prefixed with ``'``: student-controlled text such as a
+file name lands in the ``errors`` column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.batch.gradebook import GradedSubmission
+from grader.batch.stats import course_max_scores, exercise_columns
+
+logger = logging.getLogger(__name__)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_table(
+    submissions: Sequence[GradedSubmission], exercise_ids: Sequence[str] | None = None
+) -> list[list[str]]:
+    """The header row followed by one row per submission, all cells as text."""
+    columns = exercise_columns(submissions, exercise_ids)
+    maxima = course_max_scores(submissions)
+    max_total = sum(maxima.get(exercise, 0.0) for exercise in columns)
+    header = ["student_id", *columns, "total", "max_total", "errors"]
+    return [header, *(_row(sub, columns, max_total) for sub in submissions)]
+
+
+def _row(sub: GradedSubmission, columns: list[str], max_total: float) -> list[str]:
+    scores = []
+    for exercise in columns:
+        result = sub.exercise(exercise)
+        scores.append(result.score if result is not None else 0.0)
+    return [
+        sub.student_id,
+        *(format_points(s) for s in scores),
+        format_points(sum(scores)),
+        format_points(max_total),
+        _defuse(_errors(sub)),
+    ]
+
+
+def _errors(sub: GradedSubmission) -> str:
+    messages = list(sub.general_problems)
+    for result in sub.exercises:
+        messages.extend(f"{result.exercise}: {error}" for error in result.errors)
+    return " | ".join(" ".join(m.split()) for m in messages)
+
+
+def to_csv(
+    submissions: Sequence[GradedSubmission], exercise_ids: Sequence[str] | None = None
+) -> str:
+    """The CSV text (RFC 4180 quoting, ``\\r\\n`` line ends, as :mod:`csv` writes)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(csv_table(submissions, exercise_ids))
+    return buffer.getvalue()
+
+
+def write_csv(
+    submissions: Sequence[GradedSubmission],
+    path: Path,
+    exercise_ids: Sequence[str] | None = None,
+) -> Path:
+    """Write the CSV to ``path`` atomically (a crash leaves the old file); return it.
+
+    UTF-8 with a byte-order mark, so that spreadsheet programs read non-ASCII ids.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(to_csv(submissions, exercise_ids), encoding="utf-8-sig", newline="")
+    os.replace(partial, path)
+    logger.info("wrote %d rows to %s", len(submissions), path)
+    return path
+
+
+def format_points(value: float) -> str:
+    """A score as an LMS reads it: ``3``, ``2.5``, ``0.333333`` (at most 6 decimals)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _defuse(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell

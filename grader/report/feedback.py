@@ -1,0 +1,193 @@
+"""Feedback pages: one Markdown or HTML page per student, every check with its message.
+
+Redaction happens in :func:`student_view`, the one place that decides what a
+student may read about a check: a hidden check keeps its title, points and
+outcome, and loses its message and captured output unless the instructor asks for
+full disclosure. The Gradescope export uses the same function.
+
+Everything taken from results (messages, student output, file names) is escaped:
+HTML pages escape it, Markdown pages escape ``< > &`` and put program output in a
+fence longer than any run of backticks inside it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from grader.batch.gradebook import GradedSubmission
+from grader.model import CheckResult, ExerciseResult, Status, Visibility
+
+logger = logging.getLogger(__name__)
+
+HIDDEN_NOTE = "hidden check: details are not shown"
+FORMATS = ("md", "html")
+
+_MARK = {
+    Status.PASSED: "✅",
+    Status.FAILED: "❌",
+    Status.SKIPPED: "⏭",
+    Status.ERRORED: "⚠️",
+    Status.NEEDS_PERSON: "📝",
+}
+
+
+def student_view(check: CheckResult, disclose_hidden: bool = False) -> CheckResult:
+    """``check`` as a student may see it.
+
+    Public checks and, with ``disclose_hidden``, hidden ones are returned unchanged;
+    otherwise a hidden check keeps name, title, points, status and visibility, its
+    output is dropped and its message, if it had one (or output), becomes
+    :data:`HIDDEN_NOTE`.
+    """
+    if disclose_hidden or check.visibility is Visibility.PUBLIC:
+        return check
+    note = HIDDEN_NOTE if check.message or check.output else ""
+    return replace(check, message=note, output="")
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One check, ready to print: everything already redacted."""
+
+    mark: str
+    title: str
+    points: str
+    message: str
+    output: str
+    hidden: bool
+
+
+def _lines(result: ExerciseResult, disclose_hidden: bool) -> list[_Line]:
+    lines = []
+    for raw in result.results:
+        check = student_view(raw, disclose_hidden)
+        lines.append(
+            _Line(
+                mark=_MARK[check.status],
+                title=check.title or check.name,
+                points=_points(check),
+                message=check.message,
+                output=check.output,
+                hidden=check.visibility is Visibility.HIDDEN,
+            )
+        )
+    return lines
+
+
+def render_markdown(sub: GradedSubmission, disclose_hidden: bool = False) -> str:
+    """The student's feedback page as Markdown."""
+    out = [f"# Feedback for {_md(sub.student_id)}", "", _summary(sub), ""]
+    out += [f"- ⚠️ {_md(problem)}" for problem in sub.general_problems]
+    for result in sub.exercises:
+        out += ["", f"## {_md(result.exercise)}: {_num(result.score)}/{_num(result.max_score)}", ""]
+        out += [f"- ⚠️ {_md(error)}" for error in result.errors]
+        for line in _lines(result, disclose_hidden):
+            hidden = " *(hidden)*" if line.hidden else ""
+            out.append(f"- {line.mark} **{_md(line.title)}**{hidden}: {line.points}")
+            if line.message:
+                out.append(f"  {_md(line.message)}".replace("\n", "\n  "))
+            if line.output:
+                out += _md_fence(line.output)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_html(sub: GradedSubmission, disclose_hidden: bool = False) -> str:
+    """The student's feedback page as a standalone HTML document."""
+    esc = html.escape
+    body = [f"<h1>Feedback for {esc(sub.student_id)}</h1>", f"<p>{esc(_summary(sub))}</p>"]
+    body += [f'<p class="problem">⚠️ {esc(problem)}</p>' for problem in sub.general_problems]
+    for result in sub.exercises:
+        body.append(
+            f"<h2>{esc(result.exercise)}: {_num(result.score)}/{_num(result.max_score)}</h2>"
+        )
+        body += [f'<p class="problem">⚠️ {esc(error)}</p>' for error in result.errors]
+        body.append("<ul>")
+        for line in _lines(result, disclose_hidden):
+            hidden = " <em>(hidden)</em>" if line.hidden else ""
+            item = f"<li>{line.mark} <strong>{esc(line.title)}</strong>{hidden}: {line.points}"
+            if line.message:
+                item += f"<br>{esc(line.message)}"
+            if line.output:
+                item += f"<pre>{esc(line.output)}</pre>"
+            body.append(item + "</li>")
+        body.append("</ul>")
+    title = esc(f"Feedback for {sub.student_id}")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        f"<title>{title}</title></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+def write_feedback(
+    submissions: Sequence[GradedSubmission],
+    out_dir: Path,
+    fmt: str = "md",
+    disclose_hidden: bool = False,
+) -> list[Path]:
+    """Write ``out_dir/<student_id>.md`` (or ``.html``) per submission; return the paths.
+
+    Raises:
+        ValueError: ``fmt`` is not one of :data:`FORMATS`.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown feedback format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    render = render_markdown if fmt == "md" else render_html
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for sub in submissions:
+        path = out_dir / f"{output_name(sub.student_id)}.{fmt}"
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(render(sub, disclose_hidden), encoding="utf-8")
+        os.replace(partial, path)
+        paths.append(path)
+    logger.info("wrote %d feedback pages to %s", len(paths), out_dir)
+    return paths
+
+
+def _points(check: CheckResult) -> str:
+    if check.status is Status.NEEDS_PERSON:
+        return f"up to {_num(check.max_points)} points, to be read by an instructor"
+    return f"{_num(check.points)}/{_num(check.max_points)}"
+
+
+def output_name(student_id: str) -> str:
+    """``student_id`` checked for use as a file or folder name.
+
+    Raises:
+        ValueError: it is empty, ``.``/``..``, or holds a path separator or NUL.
+    """
+    if student_id in ("", ".", "..") or any(c in student_id for c in "/\\\0"):
+        raise ValueError(f"student id {student_id!r} cannot be used as a file name")
+    return student_id
+
+
+def _summary(sub: GradedSubmission) -> str:
+    return (
+        f"Total: {_num(sub.score)}/{_num(sub.max_score)} points"
+        f" (graded {sub.graded_at}, grader {sub.grader_version})"
+    )
+
+
+def _md(text: str) -> str:
+    """Text safe to place in Markdown: no raw HTML, no accidental code, links or emphasis.
+
+    Underscores stay: inside words (``param_count``) they never start emphasis.
+    """
+    text = html.escape(text, quote=False)
+    return re.sub(r"([\\`*\[\]])", r"\\\1", text)
+
+
+def _md_fence(output: str) -> list[str]:
+    longest = max((len(run) for run in re.findall(r"`+", output)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"  {fence}text", *(f"  {line}" for line in output.splitlines()), f"  {fence}"]
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")

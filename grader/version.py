@@ -1,0 +1,43 @@
+"""The grader version recorded with every grade: package version plus a course-content hash.
+
+Changing a check, a hidden check, a probe or a reference solution changes the
+version, so batch grading re-grades exactly what such a change may affect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from grader.course_files import CourseFiles
+
+_PATTERNS = ("*.py", "*.toml", "*.md", "*.json")
+
+
+@cache
+def grader_version(course: CourseFiles | None = None) -> str:
+    """``"0.1.0+1a2b3c4d5e6f"``: the package version and a hash of the grading code."""
+    course = course or CourseFiles.locate()
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for folder in (package, course.root / "hidden", course.root / "solutions"):
+        for path in sorted(_files(folder)):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return f"{_package_version()}+{digest.hexdigest()[:12]}"
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = [p for pattern in _PATTERNS for p in folder.rglob(pattern)]
+    return [p for p in found if "__pycache__" not in p.parts]
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("grader")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"

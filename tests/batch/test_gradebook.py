@@ -1,0 +1,262 @@
+"""The SQLite gradebook: round trips, resume, crash safety and concurrent readers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.batch.gradebook import SCHEMA_VERSION, Gradebook
+from grader.errors import UsageError
+from grader.model import CheckResult, ExerciseResult, Status, Visibility
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def exercise(name: str = "ex4_5", n_checks: int = 3, score: float = 1.0) -> ExerciseResult:
+    checks = tuple(
+        CheckResult(
+            name=f"check_{i}",
+            title=f"Check number {i} 检查",
+            points=score if i % 2 == 0 else 0.0,
+            max_points=1.0,
+            status=Status.PASSED if i % 2 == 0 else Status.FAILED,
+            visibility=Visibility.HIDDEN if i == 2 else Visibility.PUBLIC,
+            message="" if i % 2 == 0 else f"param_count(784, 120, {i}): expected 1, got 2",
+            duration_s=0.123456789,
+            output="printed\nlines" if i == 1 else "",
+        )
+        for i in range(n_checks)
+    )
+    return ExerciseResult(
+        exercise=name,
+        results=checks,
+        execution_time=1.5,
+        device="cuda",
+        isolation="bubblewrap",
+        hidden_not_run=1,
+        errors=("answers/ex4_5.toml: missing",),
+    )
+
+
+@pytest.fixture
+def book(tmp_path: Path):
+    with Gradebook(tmp_path / "course.db") as gradebook:
+        yield gradebook
+
+
+def test_recorded_results_read_back_equal(book):
+    results = (exercise("ex4_5"), exercise("ex4_1", n_checks=0))
+    sub_id = book.record("alice", "h1", "1.0", results, ["late"], device="cpu", isolation="rl")
+    latest = book.latest("alice")
+    assert latest.id == sub_id
+    assert latest.exercises == results
+    assert (latest.student_id, latest.content_hash, latest.grader_version) == ("alice", "h1", "1.0")
+    assert (latest.device, latest.isolation, latest.problems) == ("cpu", "rl", ("late",))
+    assert latest.score == 2.0 and latest.max_score == 3.0
+    assert latest.exercise("ex4_1").results == () and latest.exercise("nope") is None
+    assert latest.general_problems == ("late",)
+    book.record("bob", "h", "1.0", results, ["answers/ex4_5.toml: missing", "other"])
+    assert book.latest("bob").general_problems == ("other",)  # the first is under ex4_5
+    assert book.results(sub_id) == results
+
+
+def test_already_graded_needs_the_same_content_and_grader_version(book):
+    assert not book.already_graded("alice", "h1", "1.0")
+    book.record("alice", "h1", "1.0", [exercise()])
+    assert book.already_graded("alice", "h1", "1.0")
+    assert not book.already_graded("alice", "h2", "1.0")
+    assert not book.already_graded("alice", "h1", "1.1")
+    assert not book.already_graded("bob", "h1", "1.0")
+
+
+def test_going_back_to_older_content_is_graded_again(book):
+    book.record("alice", "h1", "1.0", [exercise(score=1.0)])
+    book.record("alice", "h2", "1.0", [exercise(score=0.0)])
+    assert not book.already_graded("alice", "h1", "1.0")  # latest row must describe h1
+    assert [s.content_hash for s in book.history("alice")] == ["h1", "h2"]
+
+
+def test_latest_all_has_the_newest_row_per_student_sorted(book):
+    book.record("carol", "c1", "1.0", [exercise()])
+    book.record("alice", "a1", "1.0", [exercise()])
+    book.record("alice", "a2", "1.0", [exercise()])  # a regrade adds a row, never overwrites
+    latest = book.latest_all()
+    assert [(s.student_id, s.content_hash) for s in latest] == [("alice", "a2"), ("carol", "c1")]
+    assert book.students() == ["alice", "carol"]
+    assert book.latest("nobody") is None
+
+
+def test_a_submission_that_could_not_be_graded_is_recorded_with_its_problem(book):
+    book.record("dave", "broken", "1.0", [], ["dave.zip: not a readable zip\narchive"])
+    dave = book.latest("dave")
+    assert dave.exercises == () and dave.problems == ("dave.zip: not a readable zip archive",)
+    assert book.already_graded("dave", "broken", "1.0")
+
+
+def test_two_results_for_one_exercise_are_refused(book):
+    with pytest.raises(ValueError, match="ex4_5 twice"):
+        book.record("erin", "h", "1.0", [exercise(), exercise()])
+    assert book.students() == []
+
+
+def test_a_failed_record_stores_nothing_and_the_book_stays_usable(book):
+    bad = ExerciseResult("ex4_5", results=("not a CheckResult",))  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        book.record("erin", "h", "1.0", [exercise("ex4_1"), bad])
+    assert book.students() == [] and book.latest("erin") is None
+    book.record("erin", "h", "1.0", [exercise()])
+    assert book.already_graded("erin", "h", "1.0")
+
+
+def test_the_db_uses_wal_and_its_parent_folder_is_created(tmp_path):
+    path = tmp_path / "deep" / "er" / "course.db"
+    with Gradebook(path) as book:
+        book.record("alice", "h", "1.0", [exercise()])
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        version = connection.execute("SELECT version FROM schema_version").fetchone()[0]
+        assert version == SCHEMA_VERSION
+    finally:
+        connection.close()
+    with Gradebook(path) as again:  # reopening keeps the data
+        assert again.already_graded("alice", "h", "1.0")
+
+
+def test_a_newer_schema_is_a_clear_error(tmp_path):
+    path = tmp_path / "course.db"
+    Gradebook(path).close()
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    connection.close()
+    with pytest.raises(UsageError, match="newer than this grader reads"):
+        Gradebook(path)
+
+
+def test_a_file_that_is_not_a_gradebook_is_a_clear_error(tmp_path):
+    (tmp_path / "garbage.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UsageError, match="not a gradebook"):
+        Gradebook(tmp_path / "garbage.db")
+    other = sqlite3.connect(tmp_path / "other.db")
+    with other:
+        other.execute("CREATE TABLE t (x)")
+    other.close()
+    with pytest.raises(UsageError, match="not a gradebook"):
+        Gradebook(tmp_path / "other.db")
+    with pytest.raises(UsageError, match="cannot open the gradebook"):
+        Gradebook(tmp_path)  # a folder
+
+
+_KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from grader.batch.gradebook import Gradebook
+from grader.model import CheckResult, ExerciseResult, Status, Visibility
+
+check = CheckResult("c", "C", 1.0, 1.0, Status.PASSED, Visibility.PUBLIC)
+result = ExerciseResult("ex4_5", (check,) * 5)
+book = Gradebook(Path(sys.argv[1]))
+for i in range(int(sys.argv[2])):
+    book.record(f"s{i}", f"h{i}", "1.0", [result])
+insert = Gradebook._insert_exercise
+def stall(self, *args):
+    insert(self, *args)
+    print("IN_TRANSACTION", flush=True)
+    time.sleep(60)
+Gradebook._insert_exercise = stall
+book.record("victim", "hv", "1.0", [result, ExerciseResult("ex4_1", (check,))])
+"""
+
+
+def test_sigkill_mid_transaction_loses_only_the_submission_in_flight(tmp_path):
+    db, k = tmp_path / "course.db", 4
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-c", _KILLED_WRITER, str(db), str(k)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as writer:
+        line = writer.stdout.readline()
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+    assert line.strip() == "IN_TRANSACTION"
+    assert writer.returncode == -signal.SIGKILL
+    with Gradebook(db) as book:
+        assert book._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert book.students() == [f"s{i}" for i in range(k)]
+        assert all(book.already_graded(f"s{i}", f"h{i}", "1.0") for i in range(k))
+        assert all(len(s.exercises[0].results) == 5 for s in book.latest_all())
+        assert not book.already_graded("victim", "hv", "1.0")  # a rerun grades it again
+        book.record("victim", "hv", "1.0", [])
+        assert book.already_graded("victim", "hv", "1.0")
+
+
+def test_a_reader_during_an_open_write_sees_the_last_commit_never_half_of_it(tmp_path):
+    db = tmp_path / "course.db"
+    with Gradebook(db) as book:
+        book.record("alice", "a", "1.0", [exercise()])
+    in_transaction, release = threading.Event(), threading.Event()
+
+    class StallingGradebook(Gradebook):
+        def _insert_exercise(self, *args):
+            super()._insert_exercise(*args)
+            in_transaction.set()
+            release.wait(10)
+
+    def write():
+        with StallingGradebook(db) as writer:
+            writer.record("bob", "b", "1.0", [exercise(), exercise("ex4_1")])
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        assert in_transaction.wait(10)
+        with Gradebook(db, busy_timeout_s=0.5) as reader:
+            assert [s.student_id for s in reader.latest_all()] == ["alice"]
+            release.set()
+            thread.join(10)
+            assert [s.student_id for s in reader.latest_all()] == ["alice", "bob"]
+            assert len(reader.latest("bob").exercises) == 2
+    finally:
+        release.set()
+        thread.join(10)
+
+
+_BUSY_WRITER = """
+import sys
+from pathlib import Path
+from grader.batch.gradebook import Gradebook
+from grader.model import CheckResult, ExerciseResult, Status, Visibility
+
+check = CheckResult("c", "C", 1.0, 1.0, Status.PASSED, Visibility.PUBLIC)
+with Gradebook(Path(sys.argv[1])) as book:
+    for i in range(int(sys.argv[2])):
+        results = [ExerciseResult(f"ex{j}", (check,) * 20) for j in range(3)]
+        book.record(f"s{i:03d}", f"h{i}", "1.0", results)
+"""
+
+
+def test_concurrent_reader_sees_only_whole_submissions_while_another_process_writes(tmp_path):
+    db, n = tmp_path / "course.db", 60
+    Gradebook(db).close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-c", textwrap.dedent(_BUSY_WRITER), str(db), str(n)]
+    seen = []
+    with subprocess.Popen(command, env=env) as writer, Gradebook(db) as reader:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            latest = reader.latest_all()
+            assert all(len(s.exercises) == 3 for s in latest)
+            assert all(len(e.results) == 20 for s in latest for e in s.exercises)
+            seen.append(len(latest))
+            if writer.poll() is not None and (len(latest) == n or writer.returncode):
+                break
+    assert writer.returncode == 0
+    assert seen == sorted(seen) and seen[-1] == n

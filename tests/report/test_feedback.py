@@ -1,0 +1,113 @@
+"""Feedback pages: every check with its message; hidden checks redacted in one place."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from grader.batch.gradebook import GradedSubmission
+from grader.model import CheckResult, ExerciseResult, Status, Visibility
+from grader.report.feedback import (
+    HIDDEN_NOTE,
+    output_name,
+    render_html,
+    render_markdown,
+    student_view,
+    write_feedback,
+)
+
+SECRET = "on hidden case (9999, 300, 3): expected 123, got 99"
+
+
+def check(name, status, points, max_points, visibility=Visibility.PUBLIC, message="", output=""):
+    return CheckResult(name, f"{name} title", points, max_points, status, visibility, message,
+                       0.1, output)  # fmt: skip
+
+
+PUBLIC = check("counts", Status.FAILED, 0, 2, message="expected 26371, got 26251 <b>", output="x")
+HIDDEN = check("big", Status.FAILED, 0, 3, Visibility.HIDDEN, SECRET, "hidden debug output")
+CHECKS = (
+    PUBLIC,
+    HIDDEN,
+    check("ok", Status.PASSED, 1, 1),
+    check("skip", Status.SKIPPED, 0, 1, message="skipped because counts failed"),
+    check("essay", Status.NEEDS_PERSON, 0, 2, message="read by a person"),
+    check("tricky", Status.FAILED, 0, 1, message="see `code` and *stars*",
+          output="```\n<script>alert(1)</script>\n````"),
+)  # fmt: skip
+
+
+def graded(student="alice", problems=("ignored unexpected files: notes.txt",)):
+    exercises = (ExerciseResult("ex4_5", CHECKS, errors=("answers/ex4_5.toml: missing",)),)
+    return GradedSubmission(
+        1, student, "h", "1.0", "2024-01-01T00:00:00+00:00", "cpu", "", problems, exercises
+    )
+
+
+def test_student_view_keeps_public_checks_and_redacts_hidden_ones():
+    assert student_view(PUBLIC) is PUBLIC
+    redacted = student_view(HIDDEN)
+    assert (redacted.name, redacted.title, redacted.points, redacted.max_points) == (
+        "big", "big title", 0, 3,
+    )  # fmt: skip
+    assert redacted.status is Status.FAILED and redacted.visibility is Visibility.HIDDEN
+    assert (redacted.message, redacted.output) == (HIDDEN_NOTE, "")
+    assert student_view(HIDDEN, disclose_hidden=True) is HIDDEN
+    quiet = check("fine", Status.PASSED, 1, 1, Visibility.HIDDEN)
+    assert student_view(quiet).message == ""  # nothing was hidden, so no note
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html])
+def test_every_check_appears_with_its_points_and_public_messages(render):
+    page = render(graded())
+    for title in ("counts title", "big title", "ok title", "skip title", "essay title"):
+        assert title in page
+    assert "0/2" in page and "0/3" in page and "1/1" in page and "Total: 1/8 points" in page
+    assert "expected 26371, got 26251" in page and "skipped because counts failed" in page
+    assert "up to 2 points, to be read by an instructor" in page
+    assert "ignored unexpected files: notes.txt" in page
+    assert "answers/ex4_5.toml: missing" in page
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html])
+def test_hidden_details_appear_only_with_full_disclosure(render):
+    assert SECRET not in render(graded()) and "hidden debug output" not in render(graded())
+    assert HIDDEN_NOTE in render(graded())
+    disclosed = render(graded(), disclose_hidden=True)
+    assert SECRET in disclosed and "hidden debug output" in disclosed
+
+
+def test_html_escapes_everything_from_results():
+    page = render_html(graded())
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;" in page
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+
+
+def test_markdown_has_no_raw_html_and_fences_outlast_backticks_in_output():
+    page = render_markdown(graded())
+    outside_fences = re.sub(r"(?ms)^  (`{3,})text$.*?^  \1$", "", page)
+    assert "<" not in outside_fences and "&lt;b&gt;" in outside_fences
+    assert "see \\`code\\` and \\*stars\\*" in page
+    assert "  `````text" in page  # the output holds a run of four backticks
+
+
+def test_one_page_per_student_in_the_chosen_format(tmp_path):
+    subs = [graded("alice"), graded("bob", problems=())]
+    md = write_feedback(subs, tmp_path / "fb")
+    html = write_feedback(subs, tmp_path / "fb", fmt="html")
+    assert [p.name for p in md] == ["alice.md", "bob.md"]
+    assert [p.name for p in html] == ["alice.html", "bob.html"]
+    assert md[0].read_text(encoding="utf-8") == render_markdown(subs[0])
+    assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == sorted(
+        ["alice.md", "bob.md", "alice.html", "bob.html"]
+    )
+    with pytest.raises(ValueError, match="unknown feedback format"):
+        write_feedback(subs, tmp_path / "fb", fmt="pdf")
+
+
+@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a\\b", "a\0b"])
+def test_student_ids_that_are_not_safe_file_names_are_refused(bad):
+    with pytest.raises(ValueError):
+        output_name(bad)
+    assert output_name("s001") == "s001"
