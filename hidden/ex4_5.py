@@ -43,16 +43,9 @@ def param_count_numpy_integers(sub) -> None:
 @checks.check(points=2, depends="param_count_expr_matches_small_cases")
 def param_count_expr_equals_reference(sub) -> None:
     """param_count_expr() is symbolically equal to the parameter count"""
-    from grader.judge.symbolic import expect_equivalent
-
     value = sub.probe("expr_text")
     judging.parse_student_expr(value, "param_count_expr()")
-    expect_equivalent(
-        value.text,
-        str(reference.param_count_expr()),
-        judging._domains(),
-        where="param_count_expr()",
-    )
+    judging.expect_equivalent(value.text, str(reference.param_count_expr()), "param_count_expr()")
 
 
 @checks.check(points=2, depends="build_mlp_small")

@@ -183,3 +183,22 @@ def expect_expr_value(expr, M0: int, N: int, L: int, expected: int, where: str) 
             str(value),
             count_hint(M0, N, L, int(value)) if value.is_Integer else "",
         )
+
+
+def expect_equivalent(student_text: str, reference_text: str, where: str) -> None:
+    """The student's expression equals the reference (symbolic ladder in a worker process)."""
+    from grader.judge.symbolic import Equivalence
+    from grader.judge.symbolic_worker import shared_judge
+
+    verdict = shared_judge().compare(student_text, reference_text, _domains())
+    if verdict.outcome is Equivalence.EQUAL:
+        return
+    if verdict.outcome is Equivalence.DIFFERENT and verdict.point:
+        at = ", ".join(f"{name}={value}" for name, value in verdict.point)
+        fail(
+            f"{where} at {at}",
+            verdict.expected,
+            verdict.actual,
+            "the expression is not the parameter count for every M0, N, L",
+        )
+    raise CheckFailed(f"{where}: {verdict.message or 'could not be shown equal to the count'}")
