@@ -117,7 +117,7 @@ def _encode_ndarray(array: np.ndarray, blobs: list[bytes]) -> Any:
     if array.dtype.hasobject or array.dtype.fields is not None:
         return _unsupported(array, f"ndarray of dtype {array.dtype}", "ndarray")
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buf, np.ascontiguousarray(array).reshape(array.shape), allow_pickle=False)
     blobs.append(buf.getvalue())
     return {"$ndarray": len(blobs) - 1}
 

@@ -127,3 +127,8 @@ def test_tensor_descriptions_become_real_tensors_in_the_sandbox():
     obj, blobs = wire.encode(TensorData.of(np.ones(3, dtype=np.float32)))
     tensor = wire.decode(obj, blobs, as_torch=True)
     assert isinstance(tensor, torch.Tensor) and tensor.dtype == torch.float32
+
+
+def test_zero_dimensional_arrays_and_tensors_keep_their_shape():
+    assert round_trip(np.array(2.5)).shape == ()
+    assert round_trip(torch.tensor(2.5)).shape == ()

@@ -1,0 +1,389 @@
+"""ex4_1 through the same path students use: reference full marks, stub zero, realistic
+wrong versions each lose the points of what is wrong with a useful message, and
+differently written correct versions get full marks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from support import REPO, by_name, solution_text, stub_text
+
+from grader.course.ex4_1 import judging
+from grader.course_files import load_reference
+from grader.model import Status
+
+CODE_CHECKS = {
+    "sigmoid_values",
+    "sigmoid_is_stable",
+    "sigmoid_grad_values",
+    "weight_grad_matches_finite_differences",
+    "weight_grad_sign_for_positive_inputs",
+    "train_neuron_losses_before_each_step",
+    "positive_inputs_converge_slower",
+    "sigmoid_matches_reference",
+    "sigmoid_grad_matches_reference",
+    "weight_grad_matches_autograd",
+    "weight_grad_accepts_python_scalars",
+    "train_neuron_matches_reference",
+}
+
+
+def reference_answers() -> str:
+    return (REPO / "solutions" / "ex4_1.toml").read_text(encoding="utf-8")
+
+
+def code_results(result):
+    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
+
+
+def assert_no_errored(result):
+    errored = [(r.name, r.message) for r in result.results if r.status is Status.ERRORED]
+    assert errored == []
+
+
+def apply(edits) -> str:
+    source = solution_text("ex4_1")
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+def test_reference_solution_scores_full_marks(grade_source):
+    result = grade_source("ex4_1", solution_text("ex4_1"), reference_answers())
+    assert set(code_results(result)) == CODE_CHECKS
+    assert [(r.name, r.message) for r in result.results if r.status is not Status.PASSED] == []
+    assert result.score == result.max_score > 0
+
+
+def test_stub_scores_zero_without_errors(grade_source):
+    result = grade_source("ex4_1", stub_text("ex4_1"))
+    assert_no_errored(result)
+    assert result.score == 0
+    checks = code_results(result)
+    assert "not implemented yet: sigmoid raises" in checks["sigmoid_values"].message
+    assert checks["sigmoid_is_stable"].status is Status.SKIPPED
+
+
+NUMPY_SIGMOID = "return _scalar_out(z, np.where(a >= 0, 1 / (1 + e), e / (1 + e)))"
+
+# name -> (edits of the solution, the checks that must fail, a substring of the first's message)
+WRONG_VERSIONS = {
+    "naive_sigmoid": (
+        ((NUMPY_SIGMOID, "return _scalar_out(z, 1 / (1 + np.exp(-a)))"),),
+        {"sigmoid_is_stable"},
+        "RuntimeWarning: overflow encountered in exp",
+    ),
+    "where_evaluates_both_branches": (
+        (
+            (
+                NUMPY_SIGMOID,
+                "return _scalar_out(z, np.where(a >= 0, 1 / (1 + np.exp(-a)), "
+                "np.exp(a) / (1 + np.exp(a))))",
+            ),
+        ),
+        {"sigmoid_is_stable"},
+        "never evaluate the branch you do not use",
+    ),
+    "sigmoid_always_float64": (
+        (('if a.dtype.kind != "f":', "if True:"),),
+        {"sigmoid_values"},
+        "expected dtype float32, got dtype float64",
+    ),
+    "sigmoid_grad_of_z_not_sigma": (
+        (("    return s * (1 - s)", "    return s * (1 - z)"),),
+        {"sigmoid_grad_values"},
+        "σ'(z) = σ(z)(1 − σ(z))",
+    ),
+    "weight_grad_without_sigma_prime": (
+        (("(s - y) * s * (1 - s) * x", "(s - y) * x"),),
+        {"weight_grad_matches_finite_differences"},
+        "∂L/∂w = (σ(z) − y)·σ'(z)·x",
+    ),
+    "weight_grad_sign_flipped": (
+        (("(s - y) * s * (1 - s) * x", "(y - s) * s * (1 - s) * x"),),
+        {"weight_grad_matches_finite_differences"},
+        "weight_grad(",
+    ),
+    "loss_recorded_after_the_step": (
+        (
+            ("        losses.append(0.5 * (r * r).mean())\n", ""),
+            (
+                "        b = b - lr * g.sum()\n",
+                "        b = b - lr * g.sum()\n"
+                "        losses.append(0.5 * ((torch.sigmoid(X @ w + b) - y) ** 2).mean())\n",
+            ),
+        ),
+        {"train_neuron_losses_before_each_step"},
+        "the first loss is taken before any step",
+    ),
+    "sum_not_mean": (
+        (("g = r * s * (1 - s) / n", "g = r * s * (1 - s)"),),
+        {"train_neuron_losses_before_each_step"},
+        "with L the *mean* loss",
+    ),
+    "bias_never_updated": (
+        (("        b = b - lr * g.sum()\n", ""),),
+        {"train_neuron_losses_before_each_step"},
+        "b -= lr·∂L/∂b",
+    ),
+    "losses_left_as_tensors": (
+        (("return torch.stack(losses).tolist() if losses else []", "return losses"),),
+        {"train_neuron_losses_before_each_step"},
+        "call .item() on a 0-d tensor",
+    ),
+    "learning_rate_decays": (
+        (("        b = b - lr * g.sum()\n", "        b = b - lr * g.sum()\n        lr *= 0.99\n"),),
+        {"train_neuron_matches_reference"},
+        "loss before step: expected",
+    ),
+    "inputs_standardised_inside": (
+        (("    n, d = X.shape\n", "    n, d = X.shape\n    X = X - X.mean(0)\n"),),
+        {"train_neuron_losses_before_each_step"},
+        "[1]: expected",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_VERSIONS))
+def test_wrong_version_loses_points_with_message(grade_source, name):
+    edits, failing, message = WRONG_VERSIONS[name]
+    result = grade_source("ex4_1", apply(edits))
+    assert_no_errored(result)
+    checks = code_results(result)
+    failed = {n for n, r in checks.items() if r.status is Status.FAILED}
+    assert failing <= failed, [(n, r.status, r.message) for n, r in checks.items()]
+    first = sorted(failing)[0]
+    assert message in checks[first].message, checks[first].message
+    assert sum(r.points for r in checks.values()) < sum(r.max_points for r in checks.values())
+
+
+def test_naive_sigmoid_loses_only_stability(grade_source):
+    edits, _, _ = WRONG_VERSIONS["naive_sigmoid"]
+    checks = code_results(grade_source("ex4_1", apply(edits)))
+    lost = {n for n, r in checks.items() if r.status is not Status.PASSED}
+    assert lost == {"sigmoid_is_stable", "sigmoid_matches_reference"}
+    assert "sigmoid(array float64[10]" in checks["sigmoid_is_stable"].message
+
+
+CORRECT_VERSIONS = {
+    "tanh_loops_numpy_training": """
+import math
+import numpy as np
+import torch
+
+def sigmoid(z):
+    if isinstance(z, torch.Tensor):
+        return 0.5 * (1 + torch.tanh(z / 2))
+    if isinstance(z, (int, float)):
+        return 0.5 * (1 + math.tanh(z / 2))
+    return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
+
+def sigmoid_grad(z):
+    s = sigmoid(z)
+    return s - s * s
+
+def weight_grad(w, b, x, y):
+    if isinstance(x, (int, float)):
+        s = sigmoid(w * x + b)
+        return (s - y) * s * (1 - s) * x
+    z = b
+    for i in range(len(x)):
+        z = z + w[i] * x[i]
+    delta = (sigmoid(z) - y) * sigmoid_grad(z)
+    out = x * 0
+    for i in range(len(x)):
+        out[i] = delta * x[i]
+    return out
+
+def train_neuron(X, y, lr, steps, device="cpu"):
+    if isinstance(X, torch.Tensor):
+        X, y = X.double().cpu().numpy(), y.double().cpu().numpy()
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    w, b, losses = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(steps):
+        s = sigmoid(X @ w + b)
+        losses.append(float(np.mean((s - y) ** 2) / 2))
+        delta = (s - y) * s * (1 - s)
+        w = w - lr * X.T @ delta / len(y)
+        b = b - lr * delta.mean()
+    return losses
+""",
+    "torch_autograd_everything": '''
+import numpy as np
+import torch
+
+def _run(f, *args):
+    """Apply a torch function to numpy / Python inputs and give back the same kind."""
+    kinds = [type(a) for a in args]
+    t = [a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a)) for a in args]
+    out = f(*t)
+    if kinds[-1] is np.ndarray:
+        return out.detach().numpy()
+    if kinds[-1] in (int, float):
+        return float(out)
+    return out
+
+def sigmoid(z):
+    return _run(torch.sigmoid, z)
+
+def sigmoid_grad(z):
+    return _run(lambda t: torch.sigmoid(t) * (1 - torch.sigmoid(t)), z)
+
+def weight_grad(w, b, x, y):
+    def grad(wt, xt):
+        wt = wt.detach().clone().to(xt.dtype).requires_grad_(True)
+        loss = 0.5 * (torch.sigmoid((wt * xt).sum() + b) - y) ** 2
+        (g,) = torch.autograd.grad(loss, wt)
+        return g
+    return _run(grad, w, x)
+
+def train_neuron(X, y, lr, steps, device="cpu"):
+    X = torch.as_tensor(X, device=device)
+    y = torch.as_tensor(y, device=device, dtype=X.dtype)
+    w = torch.zeros(X.shape[1], dtype=X.dtype, device=device, requires_grad=True)
+    b = torch.zeros(1, dtype=X.dtype, device=device, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=lr)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = 0.5 * ((torch.sigmoid(X @ w + b) - y) ** 2).mean()
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    return losses
+''',
+    "expit_and_symmetric_derivative": """
+import numpy as np
+import torch
+from scipy.special import expit
+
+def sigmoid(z):
+    if isinstance(z, torch.Tensor):
+        return torch.special.expit(z)
+    out = expit(z)
+    return float(out) if isinstance(z, (int, float)) else out
+
+def sigmoid_grad(z):
+    # σ'(z) = σ(z)·σ(−z): a different, equally valid formula
+    return sigmoid(z) * sigmoid(-z)
+
+def weight_grad(w, b, x, y):
+    p = w * x
+    z = (p.sum() if hasattr(p, "sum") else p) + b
+    return (sigmoid(z) - y) * sigmoid_grad(z) * x
+
+def train_neuron(X, y, lr, steps, device="cpu"):
+    X = torch.as_tensor(X).to(device)
+    y = torch.as_tensor(y).to(X)
+    w = torch.zeros(X.shape[1], dtype=X.dtype, device=X.device, requires_grad=True)
+    b = torch.zeros((), dtype=X.dtype, device=X.device, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((torch.sigmoid(X @ w + b) - y) ** 2).mean() / 2
+        losses.append(float(loss))
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+    return losses
+""",
+    "clipped_exponent": """
+import numpy as np
+import torch
+
+def sigmoid(z):
+    if isinstance(z, torch.Tensor):
+        return 1 / (1 + torch.exp(-z.clamp(-80, 80)))
+    a = np.clip(z, -80, 80)  # exp(80) is finite even in float32
+    out = 1 / (1 + np.exp(-a))
+    return float(out) if isinstance(z, (int, float)) else out
+
+def sigmoid_grad(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+def weight_grad(w, b, x, y):
+    z = np.dot(w, x) + b if not isinstance(x, torch.Tensor) else torch.dot(w, x) + b
+    s = sigmoid(z)
+    return (s - y) * s * (1 - s) * x
+
+def train_neuron(X, y, lr, steps, device="cpu"):
+    X = torch.as_tensor(X, dtype=torch.float64).to(device)
+    y = torch.as_tensor(y, dtype=torch.float64).to(device)
+    w, b = torch.zeros(X.shape[1], dtype=X.dtype, device=device), 0.0
+    out = torch.empty(steps, dtype=X.dtype, device=device)
+    for t in range(steps):
+        s = sigmoid(X @ w + b)
+        out[t] = ((s - y) ** 2).mean() / 2
+        d = (s - y) * s * (1 - s) / len(y)
+        w, b = w - lr * (d @ X), b - lr * d.sum()
+    return out.cpu().tolist()
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT_VERSIONS))
+def test_differently_written_correct_versions_get_full_marks(grade_source, name):
+    result = grade_source("ex4_1", CORRECT_VERSIONS[name])
+    assert_no_errored(result)
+    checks = code_results(result)
+    failed = [(r.name, r.message) for r in checks.values() if r.status is not Status.PASSED]
+    assert failed == []
+
+
+def test_reference_claim_margins_on_the_check_data():
+    """The data the checks use: centred halves its loss fast, raw never within the budget."""
+    reference = load_reference("ex4_1")
+    for seed, lr, shape in ((2024, judging.LR, {}), (90210, 0.3, {"n": 80, "d": 3})):
+        raw, centred, y = judging.centring_data(seed, **shape)
+        raw_losses = np.array(reference.train_neuron(raw, y, lr, judging.STEPS))
+        centred_losses = np.array(reference.train_neuron(centred, y, lr, judging.STEPS))
+        assert judging.steps_to_half(raw_losses) is None
+        assert judging.steps_to_half(centred_losses) * judging.FACTOR * 1.5 < judging.STEPS
+        assert (np.diff(raw_losses) < 0).all() and (np.diff(centred_losses) < 0).all()
+
+
+def test_cli_solution_full_marks():
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "ex4_1", "--solution", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["score"] == report["max_score"] > 0
+
+
+QUIZ_KEYS = ("sigma_prime", "sigma_prime_max", "sigma_prime_argmax")
+
+
+def test_quiz_accepts_other_forms_and_explains_wrong_choices(grade_source):
+    answers = """
+sigma_prime = "1/(4*cosh(z/2)^2)"
+sigma_prime_max = "0.25"
+sigma_prime_argmax = "0"
+gradient_signs = "C"
+zigzag_reason = "D"
+"""
+    results = by_name(grade_source("ex4_1", solution_text("ex4_1"), answers))
+    assert all(results[key].status is Status.PASSED for key in QUIZ_KEYS)
+    assert results["gradient_signs"].status is Status.FAILED
+    assert "only x_i > 0 does" in results["gradient_signs"].message
+    assert "comes from the shared sign" in results["zigzag_reason"].message
+
+
+def test_quiz_wrong_maximum_shows_the_expected_value(grade_source):
+    answers = reference_answers().replace('sigma_prime_max = "1/4"', 'sigma_prime_max = "1/2"')
+    results = by_name(grade_source("ex4_1", solution_text("ex4_1"), answers))
+    assert results["sigma_prime_max"].status is Status.FAILED
+    assert "1/4" in results["sigma_prime_max"].message
+    assert results["sigma_prime"].status is Status.PASSED
