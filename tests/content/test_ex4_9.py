@@ -1,0 +1,356 @@
+"""ex4_9 through the same path students use: reference full marks, stub zero, and the
+realistic wrong versions each lose the points of what is wrong with a useful message."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pytest
+from support import REPO, by_name, solution_text, stub_text
+
+from grader.model import Status
+
+EXERCISE = "ex4_9"
+CODE_CHECKS = {
+    "deep_sigmoid_mlp_architecture",
+    "layer_grad_norms_small",
+    "first_layer_gradient_vanishes",
+    "update_ratio_ignores_lr",
+    "relu_he_restores_the_ratio",
+    "larger_lr_does_not_cure_vanishing",
+    "deep_sigmoid_mlp_other_shapes",
+    "layer_grad_norms_reference",
+    "update_ratio_reference",
+    "larger_lr_does_not_cure_vanishing_hidden",
+}
+PUBLIC_CHECKS = {
+    spec.name for spec in importlib.import_module(f"grader.course.{EXERCISE}.public").checks
+}
+QUIZ = {"sigmoid_product_bound", "larger_lr"}
+
+
+def reference_answers() -> str:
+    return (REPO / "solutions" / f"{EXERCISE}.toml").read_text(encoding="utf-8")
+
+
+def code_results(result):
+    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
+
+
+def assert_no_errored(result):
+    errored = [(r.name, r.message) for r in result.results if r.status is Status.ERRORED]
+    assert errored == []
+
+
+def apply(edits) -> str:
+    source = solution_text(EXERCISE)
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+def test_reference_solution_scores_full_marks(grade_source):
+    result = grade_source(EXERCISE, solution_text(EXERCISE), reference_answers())
+    assert set(by_name(result)) == CODE_CHECKS | QUIZ
+    assert [(r.name, r.message) for r in result.results if r.status is not Status.PASSED] == []
+    assert result.score == result.max_score
+
+
+def test_stub_scores_zero_without_errors(grade_source):
+    result = grade_source(EXERCISE, stub_text(EXERCISE))
+    assert_no_errored(result)
+    assert result.score == 0
+    checks = code_results(result)
+    assert "not implemented yet" in checks["layer_grad_norms_small"].message
+    assert checks["larger_lr_does_not_cure_vanishing"].status is Status.SKIPPED
+
+
+STEP_AND_MEASURE = """def update_ratio(model, X, y, lr):
+    layers = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    before = [layer.weight.detach().clone() for layer in layers]
+    grads = _weight_grads(model, X, y)
+    with torch.no_grad():
+        for layer, g in zip(layers, grads):
+            layer.weight -= lr * g
+    first = (layers[0].weight - before[0]).norm()
+    last = (layers[-1].weight - before[-1]).norm()
+    {restore}return float(first / last)
+"""
+RESTORE = """with torch.no_grad():
+        for layer, w in zip(layers, before):
+            layer.weight.copy_(w)
+    """
+BACKWARD_NO_ZERO_GRAD = """def layer_grad_norms(model, X, y):
+    logits = model(torch.as_tensor(X))
+    target = torch.as_tensor(y).reshape(logits.shape)
+    F.binary_cross_entropy_with_logits(logits, target).backward()
+    return [float(m.weight.grad.norm()) for m in model.modules() if isinstance(m, nn.Linear)]
+"""
+OLD_RATIO = """def update_ratio(model, X, y, lr):
+    grads = _weight_grads(model, X, y)
+    first_step, last_step = lr * grads[0], lr * grads[-1]
+    return float(first_step.norm() / last_step.norm())
+"""
+OLD_NORMS = """def layer_grad_norms(model, X, y):
+    return [float(g.norm()) for g in _weight_grads(model, X, y)]
+"""
+
+WRONG_VERSIONS = {
+    "relu_instead_of_sigmoid": (("nn.Sigmoid()", "nn.ReLU()"),),
+    "sigmoid_on_the_output": (
+        (
+            "layers.append(nn.Linear(fan_in, out_features))",
+            "layers += [nn.Linear(fan_in, out_features), nn.Sigmoid()]",
+        ),
+    ),
+    "norms_in_reverse_order": (
+        (
+            "return [float(g.norm()) for g in _weight_grads(model, X, y)]",
+            "return [float(g.norm()) for g in _weight_grads(model, X, y)][::-1]",
+        ),
+    ),
+    "sum_instead_of_mean": (
+        (
+            "F.binary_cross_entropy_with_logits(logits, target)",
+            "F.binary_cross_entropy_with_logits(logits, target, reduction='sum')",
+        ),
+    ),
+    "mse_instead_of_bce": (
+        ("F.binary_cross_entropy_with_logits(logits, target)", "F.mse_loss(logits, target)"),
+    ),
+    "bias_gradients_included": (
+        (
+            "weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]",
+            "weights = list(model.parameters())",
+        ),
+    ),
+    "update_ratio_inverted": (
+        (
+            "float(first_step.norm() / last_step.norm())",
+            "float(last_step.norm() / first_step.norm())",
+        ),
+    ),
+    "update_ratio_from_weight_difference": ((OLD_RATIO, STEP_AND_MEASURE.format(restore=RESTORE)),),
+    "update_ratio_leaves_the_step_in": ((OLD_RATIO, STEP_AND_MEASURE.format(restore="")),),
+    "gradients_accumulate_between_calls": ((OLD_NORMS, BACKWARD_NO_ZERO_GRAD),),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "failing", "message"),
+    [
+        ("relu_instead_of_sigmoid", "deep_sigmoid_mlp_architecture", "your model also has ReLU"),
+        ("sigmoid_on_the_output", "deep_sigmoid_mlp_architecture", "output Linear with no sigmoid"),
+        ("norms_in_reverse_order", "layer_grad_norms_small", "the list is reversed"),
+        ("sum_instead_of_mean", "layer_grad_norms_small", "32 times too large"),
+        ("mse_instead_of_bce", "layer_grad_norms_small", "binary_cross_entropy_with_logits"),
+        ("bias_gradients_included", "layer_grad_norms_small", "leave out the biases"),
+        ("update_ratio_inverted", "update_ratio_ignores_lr", "inverted"),
+        ("update_ratio_from_weight_difference", "update_ratio_ignores_lr", "precision"),
+        ("update_ratio_leaves_the_step_in", "update_ratio_ignores_lr", "weights unchanged"),
+        ("gradients_accumulate_between_calls", "layer_grad_norms_reference", "twice too large"),
+    ],
+)
+def test_wrong_version_loses_points_with_message(grade_source, name, failing, message):
+    hidden = failing not in PUBLIC_CHECKS  # public checks alone are faster
+    result = grade_source(EXERCISE, apply(WRONG_VERSIONS[name]), hidden=hidden)
+    assert_no_errored(result)
+    checks = code_results(result)
+    assert checks[failing].status is Status.FAILED
+    assert message in checks[failing].message, checks[failing].message
+    assert sum(r.points for r in checks.values()) < sum(r.max_points for r in checks.values())
+
+
+def test_norm_failures_show_a_per_layer_table(grade_source):
+    result = grade_source(EXERCISE, apply(WRONG_VERSIONS["norms_in_reverse_order"]), hidden=False)
+    message = code_results(result)["layer_grad_norms_small"].message
+    assert "layer  expected ||dW||   yours" in message
+    assert len([line for line in message.splitlines() if line.rstrip().endswith("<-")]) >= 2
+
+
+def test_y_of_shape_n_must_be_matched_to_the_output(grade_source):
+    source = apply(((".to(logits.dtype).reshape(logits.shape)", ".to(logits.dtype)"),))
+    result = grade_source(EXERCISE, source, hidden=False)
+    check = code_results(result)["layer_grad_norms_small"]
+    assert check.status is Status.FAILED
+    assert "y of shape (n,)" in check.message and "ValueError" in check.message
+
+
+CORRECT_VERSIONS = {
+    "backward_and_grad_attribute": """
+import torch
+from torch import nn
+
+def deep_sigmoid_mlp(depth, width, in_features, out_features):
+    sizes = [in_features] + [width] * depth
+    hidden = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.Sigmoid())]
+    return nn.Sequential(*hidden, nn.Linear(width, out_features))
+
+def _grads(model, X, y):
+    model.zero_grad()
+    logits = model(X)
+    nn.BCEWithLogitsLoss()(logits, y.view_as(logits).float()).backward()
+    grads = [m.weight.grad.detach().clone() for m in model.modules() if isinstance(m, nn.Linear)]
+    model.zero_grad()
+    return grads
+
+def layer_grad_norms(model, X, y):
+    return [torch.linalg.norm(g).item() for g in _grads(model, X, y)]
+
+def update_ratio(model, X, y, lr):
+    grads = _grads(model, X, y)
+    return (torch.linalg.norm(lr * grads[0]) / torch.linalg.norm(lr * grads[-1])).item()
+""",
+    "custom_module_and_logsigmoid": """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+class DeepSigmoid(nn.Module):
+    def __init__(self, depth, width, d_in, d_out):
+        super().__init__()
+        self.hidden = nn.ModuleList(
+            nn.Sequential(nn.Linear(d_in if i == 0 else width, width), nn.Sigmoid())
+            for i in range(depth))
+        self.head = nn.Linear(width, d_out)
+
+    def forward(self, x):
+        for block in self.hidden:
+            x = block(x)
+        return self.head(x)
+
+def deep_sigmoid_mlp(depth, width, in_features, out_features):
+    return DeepSigmoid(depth, width, in_features, out_features)
+
+def _grads(model, X, y):
+    z = model(X)
+    t = y.reshape(z.shape).to(z.dtype)
+    loss = -(t * F.logsigmoid(z) + (1 - t) * F.logsigmoid(-z)).mean()
+    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+    return torch.autograd.grad(loss, weights)
+
+def layer_grad_norms(model, X, y):
+    return [float(torch.sqrt((g * g).sum())) for g in _grads(model, X, y)]
+
+def update_ratio(model, X, y, lr):
+    g = _grads(model, X, y)
+    first, last = (lr * g[0]).double().norm(), (lr * g[-1]).double().norm()
+    return float(first / last)
+""",
+    "optimizer_step_on_a_copy": """
+import copy
+import torch
+from torch import nn
+
+def deep_sigmoid_mlp(depth, width, in_features, out_features):
+    model = nn.Sequential()
+    for i in range(depth):
+        model.append(nn.Linear(in_features if i == 0 else width, width))
+        model.append(nn.Sigmoid())
+    model.append(nn.Linear(width, out_features))
+    return model
+
+def _linears(model):
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
+
+def _backward(model, X, y):
+    logits = model(X)
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, y.reshape(logits.shape))
+    loss.backward()
+
+def layer_grad_norms(model, X, y):
+    clone = copy.deepcopy(model)
+    _backward(clone, X, y)
+    return [layer.weight.grad.norm().item() for layer in _linears(clone)]
+
+def update_ratio(model, X, y, lr):
+    clone = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(clone.parameters(), lr=lr)
+    optimizer.zero_grad()
+    _backward(clone, X, y)
+    steps = [lr * layer.weight.grad for layer in _linears(clone)]
+    optimizer.step()
+    return steps[0].norm().item() / steps[-1].norm().item()
+""",
+    "numpy_floats_and_ratio_of_norms": """
+import numpy as np
+import torch
+from torch import nn
+
+def deep_sigmoid_mlp(depth, width, in_features, out_features):
+    layers = []
+    for k in range(depth):
+        layers.extend([nn.Linear(width if k else in_features, width), nn.Sigmoid()])
+    return nn.Sequential(*layers, nn.Linear(width, out_features))
+
+def layer_grad_norms(model, X, y):
+    X = torch.as_tensor(X, dtype=torch.float32)
+    y = torch.as_tensor(y, dtype=torch.float32)
+    out = model(X)
+    if out.dim() == 2 and y.dim() == 1:
+        y = y.unsqueeze(1)
+    loss = nn.BCEWithLogitsLoss(reduction="mean")(out, y)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    grads = torch.autograd.grad(loss, [m.weight for m in linears])
+    return [float(np.linalg.norm(g.detach().cpu().numpy())) for g in grads]
+
+def update_ratio(model, X, y, lr):
+    norms = layer_grad_norms(model, X, y)
+    return (lr * norms[0]) / (lr * norms[-1])
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT_VERSIONS))
+def test_differently_written_correct_versions_get_full_marks(grade_source, name):
+    result = grade_source(EXERCISE, CORRECT_VERSIONS[name])
+    checks = code_results(result)
+    assert set(checks) == CODE_CHECKS
+    assert [(r.name, r.message) for r in checks.values() if r.status is not Status.PASSED] == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "passes"),
+    [
+        ("(1/4)^L", True),
+        ("4^(-L)", True),
+        ("0.25**L", True),
+        ("1/2^(2L)", True),
+        ("1/4", False),
+        ("L/4", False),
+        ("(1/2)^L", False),
+    ],
+)
+def test_sigmoid_bound_is_judged_symbolically(grade_source, answer, passes):
+    answers = f'sigmoid_product_bound = "{answer}"\nlarger_lr = "B"\n'
+    result = grade_source(EXERCISE, None, answers, hidden=False)
+    quiz = by_name(result)
+    assert (quiz["sigmoid_product_bound"].status is Status.PASSED) is passes, quiz[
+        "sigmoid_product_bound"
+    ].message
+    assert quiz["larger_lr"].status is Status.PASSED
+
+
+def test_wrong_choice_gets_the_hint(grade_source):
+    answers = 'sigmoid_product_bound = "(1/4)^L"\nlarger_lr = "A"\n'
+    result = grade_source(EXERCISE, None, answers, hidden=False)
+    check = by_name(result)["larger_lr"]
+    assert check.status is Status.FAILED
+    assert "does not depend on lr" in check.message
+
+
+def test_cli_solution_full_marks():
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.cli", EXERCISE, "--solution", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["score"] == report["max_score"] > 0
