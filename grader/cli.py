@@ -107,15 +107,54 @@ def all_command(**options) -> None:
 
 
 @cli.command("list")
-def list_command() -> None:
-    """List the exercises with their aliases and points."""
-    for exercise in course.available():
+@click.option(
+    "--submission",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Whose work to describe (default: ./).",
+)
+def list_command(submission: Path) -> None:
+    """List the exercises: alias, points, and how far your work is (no checks are run)."""
+    exercises = course.available()
+    width = max(len(e.title) for e in exercises)
+    for exercise in exercises:
         points = exercise.public_checks().max_points
         quiz = sum(q.points for q in exercise.questions())
         click.echo(
-            f"{exercise.id:8} {exercise.alias:18} {exercise.title}  "
-            f"[code {points:g} pts public, quiz {quiz:g} pts]"
+            f"{exercise.id:8} {exercise.alias:18} {exercise.title:{width}}  "
+            f"code {points:g} pts, quiz {quiz:g} pts   {_progress(exercise, submission)}"
         )
+
+
+def _progress(exercise, workspace: Path) -> str:
+    """ "not started" / "in progress" for the code, and how many quiz answers are filled in."""
+    from grader.notebook.workspace import has_work
+    from grader.quiz.answers import read_answers
+
+    code = "not started"
+    for suffix in (".py", ".ipynb"):
+        path = workspace / "exercises" / f"{exercise.id}{suffix}"
+        if path.is_file() and _started(path, has_work):
+            code = "in progress"
+    questions = exercise.questions()
+    answers = workspace / "answers" / f"{exercise.id}.toml"
+    sheet = read_answers(answers, questions) if answers.is_file() else None
+    answered = len(sheet.values) + len(sheet.problems) if sheet else 0
+    return f"code: {code}; quiz: {answered}/{len(questions)} answered"
+
+
+def _started(path: Path, has_work) -> bool:
+    if path.suffix == ".ipynb":
+        from grader.notebook.extract import extract_notebook
+
+        try:
+            return has_work(extract_notebook(path).source)
+        except GraderError:
+            return True
+    try:
+        return has_work(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return True
 
 
 @cli.command("show")
@@ -212,9 +251,11 @@ def _exit_usage(message: str) -> None:
 
 
 def _register_instructor_commands() -> None:
-    from grader import cli_batch
+    from grader import cli_batch, cli_release
 
     for command in (
+        cli_release.release_command,
+        cli_release.notebook_command,
         cli_batch.batch_command,
         cli_batch.export_command,
         cli_batch.stats_command,
@@ -224,6 +265,7 @@ def _register_instructor_commands() -> None:
 
 
 _register_instructor_commands()
+
 
 if __name__ == "__main__":
     main()

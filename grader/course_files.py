@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,12 +56,32 @@ class CourseFiles:
         path = self.root / "solutions" / f"{exercise.id}.toml"
         return path if path.is_file() else None
 
-    def hidden_checks(self, exercise: Exercise) -> CheckSet | None:
-        """The hidden checks, loaded from ``hidden/<id>.py`` (trusted code), or None."""
-        path = self.root / "hidden" / f"{exercise.id}.py"
+    def hidden_module(self, exercise_id: str) -> ModuleType | None:
+        """``hidden/<id>.py`` (trusted, instructor-only code), loaded once; None if absent."""
+        path = self.root / "hidden" / f"{exercise_id}.py"
         if not path.is_file():
             return None
-        return _load_module(f"grader_hidden.{exercise.id}", path).checks
+        return _load_module(f"grader_hidden.{exercise_id}", path)
+
+    def hidden_checks(self, exercise: Exercise) -> CheckSet | None:
+        """The hidden checks, or None where ``hidden/`` is absent (a handout)."""
+        module = self.hidden_module(exercise.id)
+        return None if module is None else module.checks
+
+    def quiz_feedback(self, exercise: Exercise) -> Callable[[str, object], str | None] | None:
+        """The exercise's hint hook for wrong quiz answers (``quiz_feedback`` in hidden/).
+
+        Loaded only when first called: most answers need no hint, and loading the
+        hidden module imports the reference solution.
+        """
+        if not (self.root / "hidden" / f"{exercise.id}.py").is_file():
+            return None
+
+        def feedback(key: str, answer: object) -> str | None:
+            hook = getattr(self.hidden_module(exercise.id), "quiz_feedback", None)
+            return hook(key, answer) if hook else None
+
+        return feedback
 
     def hidden_count(self, exercise: Exercise) -> int:
         """How many hidden checks exist, even where their code is absent (a handout)."""

@@ -10,7 +10,9 @@ runs only in the sandbox; any exception a check raises that is not a
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from grader.course_files import CourseFiles
 from grader.exercise import Exercise
 from grader.judge.student import StudentCode
 from grader.model import CheckResult, ExerciseResult, Status
+from grader.notebook.workspace import prepare_workspace_source
 from grader.outcomes import CheckFailed, StudentImportFailed, StudentRaised
 from grader.registry import CheckSpec
 from grader.sandbox import Sandbox, SourceSpec, Zygote
@@ -40,25 +43,45 @@ def run_exercise(
     """Grade one exercise of one workspace; never raises for anything the student did."""
     started = time.monotonic()
     specs = _check_specs(exercise, course, options.include_hidden)
-    source = workspace / "exercises" / f"{exercise.id}.py"
-    errors: list[str] = []
-    if source.is_file():
-        results = _run_checks(specs, exercise, source, zygote, options)
-    else:
-        message = f"exercises/{exercise.id}.py not found in the submission"
-        errors.append(message)
-        results = [_result(spec, Status.FAILED, 0.0, message) for spec in specs]
-    quiz_results, quiz_errors, quiz_hidden = _grade_quiz(exercise, workspace, course, options)
+    with tempfile.TemporaryDirectory(prefix="grader-source-") as scratch:
+        source, answers, notes = _choose_source(workspace, exercise, Path(scratch))
+        if isinstance(source, SourceSpec):
+            results = _run_checks(specs, exercise, source, zygote, options)
+        else:
+            results = [_result(spec, Status.FAILED, 0.0, source) for spec in specs]
+            notes = (*notes, source)
+        quiz = _grade_quiz(exercise, answers, course, options)
     hidden_not_run = 0 if options.include_hidden else course.hidden_count(exercise)
     return ExerciseResult(
         exercise=exercise.id,
-        results=tuple(results) + quiz_results,
+        results=tuple(results) + quiz[0],
         execution_time=time.monotonic() - started,
         device=options.device,
         isolation=options.isolation,
-        hidden_not_run=hidden_not_run + quiz_hidden,
-        errors=tuple(errors) + quiz_errors,
+        hidden_not_run=hidden_not_run + quiz[2],
+        errors=tuple(dict.fromkeys((*notes, *quiz[1]))),
     )
+
+
+def _choose_source(
+    workspace: Path, exercise: Exercise, scratch: Path
+) -> tuple[SourceSpec | str, Path, tuple[str, ...]]:
+    """The source to grade (or why there is none), the answers file, and notes.
+
+    ``exercises/<id>.py`` is graded; a notebook ``exercises/<id>.ipynb`` is graded
+    in its place (see :mod:`grader.notebook.workspace` for which wins when both exist).
+    """
+    python = workspace / "exercises" / f"{exercise.id}.py"
+    answers = workspace / "answers" / f"{exercise.id}.toml"
+    prepared = prepare_workspace_source(workspace, exercise.id, scratch)
+    if prepared is not None:
+        spec = prepared.source_spec(exercise.id)
+        problem = prepared.problem or f"exercises/{exercise.id}.ipynb could not be read"
+        return spec or problem, prepared.answers_path, prepared.notes
+    if python.is_file():
+        display = f"exercises/{exercise.id}.py"
+        return SourceSpec(python.resolve(), exercise.id, display), answers, ()
+    return f"exercises/{exercise.id}.py not found in the submission", answers, ()
 
 
 def _check_specs(exercise: Exercise, course: CourseFiles, include_hidden: bool) -> list[CheckSpec]:
@@ -68,9 +91,12 @@ def _check_specs(exercise: Exercise, course: CourseFiles, include_hidden: bool) 
 
 
 def _run_checks(
-    specs: list[CheckSpec], exercise: Exercise, source: Path, zygote: Zygote, options: RunOptions
+    specs: list[CheckSpec],
+    exercise: Exercise,
+    spec: SourceSpec,
+    zygote: Zygote,
+    options: RunOptions,
 ) -> list[CheckResult]:
-    spec = SourceSpec(source.resolve(), exercise.id, f"exercises/{exercise.id}.py")
     student = StudentCode(lambda: Sandbox(zygote, spec), exercise.probes_module, options.device)
     statuses: dict[str, Status] = {}
     titles = {s.name: s.title for s in specs}
@@ -137,7 +163,7 @@ def _result(
 
 
 def _grade_quiz(
-    exercise: Exercise, workspace: Path, course: CourseFiles, options: RunOptions
+    exercise: Exercise, answers: Path, course: CourseFiles, options: RunOptions
 ) -> tuple[tuple[CheckResult, ...], tuple[str, ...], int]:
     module = exercise.quiz_module()
     if module is None or not getattr(module, "QUESTIONS", ()):
@@ -146,9 +172,22 @@ def _grade_quiz(
 
     outcome = grade_quiz(
         module.QUESTIONS,
-        workspace / "answers" / f"{exercise.id}.toml",
+        answers,
         course.reference_answers(exercise),
         include_hidden=options.include_hidden,
-        feedback=getattr(module, "feedback", None),
+        feedback=_feedback_hook(course.quiz_feedback(exercise), getattr(module, "feedback", None)),
     )
     return outcome.results, outcome.errors, outcome.hidden_not_run
+
+
+def _feedback_hook(*hooks: Callable[[str, object], str | None] | None):
+    """One hint hook from the hidden one (may use answers) and the public one (may not)."""
+
+    def feedback(key: str, answer: object) -> str | None:
+        for hook in hooks:
+            hint = hook(key, answer) if hook else None
+            if hint:
+                return hint
+        return None
+
+    return feedback

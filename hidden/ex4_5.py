@@ -5,6 +5,8 @@ Expected values come from the reference solution, loaded in the trusted process.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from grader.course.ex4_5 import judging
@@ -63,3 +65,32 @@ def build_mlp_rejects_non_integers(sub) -> None:
     """build_mlp raises TypeError for non-integer arguments and ValueError for L <= 0"""
     judging.expect_raises(sub, "build_mlp", (4.0, 8, 2), "TypeError", "M0 is not an integer")
     judging.expect_raises(sub, "build_mlp", (4, 8, 0), "ValueError", "L must be positive")
+
+
+# ----------------------------------------------------------------------------- quiz hints
+# They need the formula, which is a quiz answer: so they live here, never in a handout.
+
+
+def parameter_count(M0: int, N: int, L: int) -> Fraction:
+    """P(L) = (M0 + 1) N/L + (L - 1) N²/L² + N + 1 (exact; an integer when L divides N)."""
+    return (M0 + 1) * Fraction(N, L) + (L - 1) * Fraction(N, L) ** 2 + N + 1
+
+
+def monotonic_counterexample(M0: int = 10, N: int = 100) -> str:
+    """The counterexample to "P always increases with L", computed from the formula."""
+    p1, p2, p4 = (parameter_count(M0, N, L) for L in (1, 2, 4))
+    star = Fraction(2 * N, M0 + N + 1)
+    return (
+        f"Counterexample: with M0={M0}, N={N}, P(1)={p1} < P(2)={p2}, but then "
+        f"P(4)={p4} < P(2): P rises up to L* = 2N/(M0+N+1) ≈ {float(star):.2f} and falls "
+        "after, so it is not monotonic in L. "
+        f"反例：M0={M0}、N={N} 时 P(1)={p1} < P(2)={p2}，而 P(4)={p4} < P(2)："
+        "P 先增后减，并不单调。"
+    )
+
+
+def quiz_feedback(key: str, answer: object) -> str | None:
+    """The extra hint for a wrong quiz answer (the runner's ``feedback`` hook)."""
+    if key == "monotonic" and answer is True:
+        return monotonic_counterexample()
+    return None

@@ -5,6 +5,11 @@ import math
 import torch
 from torch import nn
 
+# Bodies that are public facts, so a handout may contain them (the release audit skips
+# these): the two std formulas are given in the statement, and _linears is a one-line
+# helper the public probes need too.
+PUBLIC_BODIES = ("xavier_std", "he_std", "_linears")
+
 
 def xavier_std(fan_in, fan_out):
     """Glorot/Xavier normal std: sqrt(2 / (fan_in + fan_out))."""

@@ -60,7 +60,9 @@ def select(names: Iterable[str], exercise_ids: Sequence[str]) -> Layout:
     """Decide which of ``names`` (relative POSIX paths) make up the submission.
 
     When two names fill the same exercise, the handout path wins over the flat
-    one and ``.py`` wins over ``.ipynb``; the loser is noted.
+    one; the loser is noted. A ``.py`` and an ``.ipynb`` of one exercise are both
+    kept: the runner grades the one that holds work (a handout ships both, so a
+    notebook user's folder still holds the untouched ``.py`` stub).
     """
     kept = sorted(name for name in names if not is_noise(name))
     kept = _strip_wrapper(kept, exercise_ids)
@@ -73,7 +75,7 @@ def select(names: Iterable[str], exercise_ids: Sequence[str]) -> Layout:
             extras.append(original)
         else:
             _choose(chosen, notes, target, original, name)
-    files = _prefer_python(chosen, notes)
+    files = dict(chosen)
     if extras:
         notes.append(_extras_note(extras))
     return Layout(files=files, notes=tuple(notes))
@@ -98,17 +100,6 @@ def _choose(chosen: dict[str, str], notes: list[str], target: str, original: str
     if name == target:  # the handout path beats a flat name seen first
         chosen[target], original = original, previous
     notes.append(f"{original}: ignored, {chosen[target]} is graded instead")
-
-
-def _prefer_python(chosen: dict[str, str], notes: list[str]) -> dict[str, str]:
-    """Drop ``exercises/<id>.ipynb`` where ``exercises/<id>.py`` is also present."""
-    files = dict(chosen)
-    for target, original in chosen.items():
-        if target.endswith(".ipynb") and target.removesuffix(".ipynb") + ".py" in chosen:
-            del files[target]
-            py = chosen[target.removesuffix(".ipynb") + ".py"]
-            notes.append(f"{original}: ignored, {py} is graded instead")
-    return files
 
 
 def _extras_note(extras: list[str]) -> str:

@@ -66,7 +66,7 @@ class Question:
 
 @dataclass(frozen=True, kw_only=True)
 class SymbolicQuestion(Question):
-    """An expression in the declared ``symbols`` (name -> domain), e.g. ``"2*N/(M0+N+1)"``.
+    """An expression in the declared ``symbols`` (name -> domain), e.g. ``"N/(L+1)"``.
 
     ``functions`` are the functions the answer may use (names from
     :data:`grader.quiz.expr_parser.FUNCTIONS`).

@@ -275,14 +275,14 @@ def test_extra_files_are_ignored_and_noted_and_noise_is_silent(tmp_path, subs):
     )
 
 
-def test_handout_path_beats_flat_name_and_py_beats_ipynb(tmp_path, subs):
-    extra = {"ex_a.py": b"FLAT = 1\n", "exercises/ex_a.ipynb": b'{"cells": []}'}
+def test_handout_path_beats_flat_name_and_both_py_and_ipynb_are_kept(tmp_path, subs):
+    notebook = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    extra = {"ex_a.py": b"FLAT = 1\n", "exercises/ex_a.ipynb": notebook}
     write_tree(subs / "olga", {**GOOD, **extra})
     olga = run(tmp_path)["olga"]
     assert (olga.workspace / "exercises/ex_a.py").read_bytes() == GOOD["exercises/ex_a.py"]
-    assert not (olga.workspace / "exercises/ex_a.ipynb").exists()
+    assert (olga.workspace / "exercises/ex_a.ipynb").read_bytes() == notebook
     assert "ex_a.py: ignored, exercises/ex_a.py is graded instead" in olga.problems
-    assert "exercises/ex_a.ipynb: ignored, exercises/ex_a.py is graded instead" in olga.problems
 
 
 @pytest.mark.parametrize(

@@ -1,24 +1,16 @@
-"""The ex4_5 quiz: the parameter count P(L), dP/dL, the stationary point L*, monotonicity.
+"""The ex4_5 quiz questions: P(L), dP/dL, the stationary point L*, monotonicity.
 
-A network with input size M0, L hidden layers of n = N/L neurons and one output has
-
-    P(L) = (M0 n + n) + (L - 1)(n² + n) + (n + 1)
-         = (M0 + 1) N/L + (L - 1) N²/L² + N + 1
-
-parameters; dP/dL = -(M0 + 1) N/L² + (2 - L) N²/L³ vanishes at L* = 2N/(M0 + N + 1).
-P rises up to L* and falls after, so it is not monotonic in L. The correct answers
-live in ``solutions/ex4_5.toml``; this module holds the questions and the hint for the
-common wrong answer "P always increases with L".
+This module ships to students: it holds the questions only. The correct answers live
+in ``solutions/ex4_5.toml`` and the hint for a wrong answer (which needs the formula)
+in ``hidden/ex4_5.py``; neither is in a handout.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from grader.quiz.expr_parser import Domain
 from grader.quiz.questions import BooleanQuestion, Question, SymbolicQuestion
 
-__all__ = ["QUESTIONS", "feedback", "monotonic_counterexample", "parameter_count"]
+__all__ = ["QUESTIONS"]
 
 _M0_N_L = {
     "M0": Domain.POSITIVE_INTEGER,
@@ -57,28 +49,3 @@ QUESTIONS: tuple[Question, ...] = (
         prompt_zh="对所有 M0 和 N，P 是否随 L 单调变化？（true 或 false）",
     ),
 )
-
-
-def parameter_count(M0: int, N: int, L: int) -> Fraction:
-    """P(L) from the formula (exact; an integer when L divides N)."""
-    return (M0 + 1) * Fraction(N, L) + (L - 1) * Fraction(N, L) ** 2 + N + 1
-
-
-def monotonic_counterexample(M0: int = 10, N: int = 100) -> str:
-    """The counterexample to "P always increases with L", computed from the formula."""
-    p1, p2, p4 = (parameter_count(M0, N, L) for L in (1, 2, 4))
-    star = Fraction(2 * N, M0 + N + 1)
-    return (
-        f"Counterexample: with M0={M0}, N={N}, P(1)={p1} < P(2)={p2}, but then "
-        f"P(4)={p4} < P(2): P rises up to L* = 2N/(M0+N+1) ≈ {float(star):.2f} and falls "
-        "after, so it is not monotonic in L. "
-        f"反例：M0={M0}、N={N} 时 P(1)={p1} < P(2)={p2}，而 P(4)={p4} < P(2)："
-        "P 先增后减，并不单调。"
-    )
-
-
-def feedback(key: str, answer: object) -> str | None:
-    """The extra hint for a wrong answer (the grader's ``feedback`` hook)."""
-    if key == "monotonic" and answer is True:
-        return monotonic_counterexample()
-    return None

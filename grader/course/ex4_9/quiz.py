@@ -1,11 +1,8 @@
-"""The ex4_9 quiz: the bound (1/4)^L on a product of sigmoid derivatives, and the answer.
+"""The ex4_9 quiz questions: a bound on a product of sigmoid derivatives, and whether a
+larger learning rate cures vanishing gradients.
 
-σ'(z) = σ(z)(1 − σ(z)) is at most 1/4 (at z = 0), so the product of L of them, the factor
-that backpropagation through L sigmoid layers multiplies the gradient by (besides the
-weights), is at most (1/4)^L. A larger global learning rate multiplies every layer's step
-by the same factor: the ratio between the first and the last layer's steps does not
-change, and a rate large enough for the first layers makes the last ones diverge. The
-correct answers live in ``solutions/ex4_9.toml``.
+This module ships to students: it holds the questions and hints that do not give the
+answers away. The correct answers live in ``solutions/ex4_9.toml``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,113 @@
+"""The handout installs with pip in a fresh virtual environment and `grade ex4_5` works there:
+public checks only, hidden checks announced; the stub scores zero and a correct answer gets
+every public check.
+
+HANDOUT_VENV (marker ``handout_venv``, about 15 s, runs in CI): the venv is made with
+``--system-site-packages --without-pip`` so torch, numpy, sympy, click and nbformat (and pip
+and setuptools to build) come from this interpreter, and the handout is installed with
+``pip install --no-deps --no-build-isolation --no-index`` (no network). The test checks
+that `grade` there imports the *installed* handout, not this repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import REPO, solution_text
+
+pytestmark = pytest.mark.handout_venv
+
+PUBLIC_CODE_CHECKS = {
+    "param_count_small",
+    "param_count_rejects_bad_arguments",
+    "param_count_expr_matches_small_cases",
+    "build_mlp_small",
+    "build_mlp_rejects_bad_arguments",
+}
+
+
+@pytest.fixture(scope="module")
+def installed(handout: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(venv bin folder, a student's copy of the handout) with the handout pip-installed."""
+    root = tmp_path_factory.mktemp("venv")
+    student = root / "student"
+    shutil.copytree(handout, student)
+    venv = root / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
+        check=True,
+    )
+    python = venv / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation"]
+    subprocess.run([*pip, "--no-index", "-q", str(student)], check=True, env=_env(venv))
+    return venv / "bin", student
+
+
+def _env(venv: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GRADER_"))}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def grade(bin_dir: Path, student: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(bin_dir / "grade"), *args],
+        cwd=student,
+        env=_env(bin_dir.parent),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_grade_in_the_venv_uses_the_installed_handout(installed):
+    bin_dir, student = installed
+    where = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import grader; print(grader.__file__)"],
+        cwd=student.parent,
+        env=_env(bin_dir.parent),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert where.startswith(str(bin_dir.parent)), where  # site-packages of the venv
+    assert not where.startswith(str(REPO))
+
+
+def test_the_stub_scores_zero_with_public_checks_listed(installed):
+    bin_dir, student = installed
+    run = grade(bin_dir, student, "ex4_5", "--json")
+    assert run.returncode == 1, run.stderr
+    result = json.loads(run.stdout)
+    checks = {t["check"]: t for t in result["tests"]}
+    assert set(checks) >= PUBLIC_CODE_CHECKS
+    assert all(t["visibility"] == "visible" for t in result["tests"])  # public checks only
+    assert result["score"] == 0
+    assert result["hidden_not_run"] >= 5
+    assert "not implemented yet" in checks["param_count_small"]["output"]
+    assert not [t for t in result["tests"] if t["outcome"] == "errored"]
+
+
+def test_a_correct_answer_passes_every_public_check_and_hidden_ones_are_announced(installed):
+    bin_dir, student = installed
+    (student / "exercises" / "ex4_5.py").write_text(solution_text("ex4_5"), "utf-8")
+    answers = (REPO / "solutions" / "ex4_5.toml").read_text("utf-8")
+    (student / "answers" / "ex4_5.toml").write_text(answers, "utf-8")
+    run = grade(bin_dir, student, "ex4_5")
+    assert run.returncode in (0, 1), run.stderr
+    for line in run.stdout.splitlines():
+        if line.startswith("  ") and "/" in line[:16]:
+            assert line.split()[0] in ("pass", "skip"), run.stdout  # quiz: scored at grading
+    assert "FAIL" not in run.stdout and "ERR!" not in run.stdout
+    assert "hidden checks run when your submission is graded" in run.stdout
+    assert "answer read and parses; it is scored when your submission is graded" in run.stdout
+    public = json.loads(grade(bin_dir, student, "ex4_5", "--json").stdout)
+    code = {t["check"]: t for t in public["tests"] if t["check"] in PUBLIC_CODE_CHECKS}
+    assert all(t["outcome"] == "passed" for t in code.values()), code
+    assert sum(t["score"] for t in code.values()) == sum(t["max_score"] for t in code.values())

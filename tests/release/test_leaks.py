@@ -1,0 +1,149 @@
+"""No file of the handout holds a solution body, a reference answer, a hidden check's name,
+title, input or expected value, or a hash of an answer: checked against the real course
+(every exercise with solutions/ or hidden/ files), not a fixture.
+
+Expected values are recorded by running every hidden check against the reference
+solution with the reference module's functions wrapped: whatever they return during the
+hidden checks is what a hidden check compares with. The audit itself is shown to find
+each kind of leak when one is planted."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import shutil
+from pathlib import Path
+
+import pytest
+from support import REPO
+
+from grader import course
+from grader.api import solution_workspace
+from grader.course_files import CourseFiles, load_reference
+from grader.release.audit import Leak, scan
+from grader.release.secrets import Secret, collect_secrets, value_secrets
+
+FILES = CourseFiles(REPO)
+
+
+def graded_exercises() -> list[str]:
+    """Every exercise in grader/course that has instructor-only files to leak."""
+    return [
+        e.id
+        for e in course.available()
+        if FILES.solution(e).is_file() or (REPO / "hidden" / f"{e.id}.py").is_file()
+    ]
+
+
+def recorded_expected_values(session, monkeypatch, exercise_id: str) -> list[object]:
+    """What the reference returns while the hidden checks of ``exercise_id`` run on it."""
+    exercise = course.find(exercise_id)
+    if not (FILES.solution(exercise).is_file() and (REPO / "hidden" / f"{exercise_id}.py")):
+        return []
+    reference = load_reference(exercise_id)  # the same module object the hidden checks use
+    values: list[object] = []
+    for name, func in vars(reference).copy().items():
+        if inspect.isfunction(func) and func.__module__ == reference.__name__:
+            monkeypatch.setattr(reference, name, _recording(func, values))
+    workspace = solution_workspace([exercise], FILES)
+    try:
+        session.grade([exercise], workspace, include_hidden=True)
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+    return values
+
+
+def _recording(func, values: list[object]):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        value = func(*args, **kwargs)
+        values.append(value)
+        return value
+
+    return wrapper
+
+
+@pytest.fixture(scope="module")
+def course_secrets() -> list[Secret]:
+    return collect_secrets(REPO, graded_exercises())
+
+
+def describe(leaks: list[Leak]) -> str:
+    return "\n".join(leak.describe() for leak in leaks)
+
+
+def test_the_course_has_secrets_to_look_for(course_secrets):
+    kinds = {(s.exercise, s.kind) for s in course_secrets}
+    assert ("ex4_5", "a solution body") in kinds
+    assert ("ex4_5", "a reference answer") in kinds
+    assert ("ex4_5", "a hidden check's name") in kinds
+    assert ("ex4_5", "a hidden input or value") in kinds
+
+
+def test_handout_holds_no_solution_answer_or_hidden_material(handout, course_secrets):
+    leaks = scan(handout, course_secrets)
+    assert leaks == [], "the handout leaks:\n" + describe(leaks)
+
+
+def test_handout_holds_no_expected_value_of_a_hidden_check(handout, session, monkeypatch):
+    secrets = []
+    for exercise_id in graded_exercises():
+        values = recorded_expected_values(session, monkeypatch, exercise_id)
+        secrets += value_secrets(REPO, exercise_id, values, "a hidden check's expected value")
+        monkeypatch.undo()
+    assert any(s.exercise == "ex4_5" for s in secrets)  # the recording saw the reference work
+    leaks = scan(handout, secrets)
+    assert leaks == [], "the handout leaks:\n" + describe(leaks)
+
+
+def plant(handout: Path, tmp_path: Path) -> Path:
+    """A copy of the handout with one leak of each kind, disguised the way people copy."""
+    copy = tmp_path / "leaky"
+    shutil.copytree(handout, copy)
+    helper = (  # param_count's body, reformatted and under another name
+        "\n\ndef _count(M0, N, L):\n"
+        "    M0, N, L = _validate(M0, N, L)\n"
+        "    width = N // L\n"
+        "    first = M0*width + width\n"
+        "    middle = (L - 1)*(width*width + width)\n"
+        "    last = width + 1\n"
+        "    return first + middle + last\n"
+    )
+    with (copy / "grader/course/ex4_5/judging.py").open("a", encoding="utf-8") as f:
+        f.write(helper)
+    with (copy / "README.md").open("a", encoding="utf-8") as f:
+        f.write("\nHint: L* = 2 N / (M0 + N + 1)\n")
+    with (copy / "grader/course/ex4_5/public.py").open("a", encoding="utf-8") as f:
+        f.write("\nEXTRA = [(3072, 4096, 64)]\n# see param_count_large\n")
+    digest = hashlib.sha256(b"2*N/(M0 + N + 1)").hexdigest()
+    (copy / "grader/course/ex4_5/answers.json").write_text(f'{{"L_star": "{digest}"}}')
+    (copy / "grader/course/ex4_5/numbers.md").write_text("P(3072, 4096, 64) = 270401\n")
+    return copy
+
+
+def test_the_audit_finds_each_kind_of_planted_leak(handout, tmp_path, course_secrets):
+    copy = plant(handout, tmp_path)
+    expected = value_secrets(REPO, "ex4_5", [270401], "a hidden check's expected value")
+    found = {(leak.file, leak.secret.kind) for leak in scan(copy, course_secrets + expected)}
+    assert ("grader/course/ex4_5/judging.py", "a solution body") in found
+    assert ("README.md", "a reference answer") in found
+    assert ("grader/course/ex4_5/public.py", "a hidden input or value") in found
+    assert ("grader/course/ex4_5/public.py", "a hidden check's name") in found
+    assert ("grader/course/ex4_5/answers.json", "a hash of a reference answer") in found
+    assert ("grader/course/ex4_5/numbers.md", "a hidden check's expected value") in found
+
+
+def test_a_solution_may_declare_bodies_that_are_public_facts(tmp_path):
+    root = tmp_path / "course"
+    (root / "solutions").mkdir(parents=True)
+    source = (
+        "# the statement gives the formula: not a secret\n"
+        'PUBLIC_BODIES = ("he_std",)\n\n'
+        "def he_std(fan_in):\n    return math.sqrt(2.0 / fan_in) * 1.0\n\n"
+        "def secret_one(fan_in):\n    return math.sqrt(3.0 / fan_in) * 1.0\n"
+    )
+    (root / "solutions" / "toy.py").write_text(source, "utf-8")
+    origins = {s.origin for s in collect_secrets(root, ["toy"])}
+    assert "solutions/toy.py: body of secret_one()" in origins
+    assert "solutions/toy.py: body of he_std()" not in origins
