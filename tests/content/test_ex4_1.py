@@ -260,7 +260,12 @@ def train_neuron(X, y, lr, steps, device="cpu"):
     "expit_and_symmetric_derivative": """
 import numpy as np
 import torch
-from scipy.special import expit
+
+
+def expit(z):
+    # σ(z) = exp(-log(1 + exp(-z))), overflow-free through logaddexp
+    z = np.asarray(z)
+    return np.exp(-np.logaddexp(0.0, -z)).astype(z.dtype if z.dtype.kind == "f" else float)
 
 def sigmoid(z):
     if isinstance(z, torch.Tensor):
