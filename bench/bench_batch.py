@@ -47,8 +47,22 @@ def timed(cmd: list[str]) -> float:
 
 def batch(demo: Path, db: Path, jobs: int, exercises: list[str]) -> tuple[float, float]:
     flags = [x for e in exercises for x in ("--exercise", e)]
-    wall = timed([sys.executable, "-m", "grader", "batch", str(demo), "--db", str(db),
-                  "-j", str(jobs), "--device", "cpu", *flags])
+    wall = timed(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(demo),
+            "--db",
+            str(db),
+            "-j",
+            str(jobs),
+            "--device",
+            "cpu",
+            *flags,
+        ]
+    )
     return wall, check_seconds(db)
 
 
@@ -60,9 +74,22 @@ def naive(demo: Path, staging: Path, count: int, exercises: list[str]) -> float:
     started = time.perf_counter()
     for sub in subs:
         for exercise in exercises:
-            subprocess.run([sys.executable, "-m", "grader", exercise, "--submission",
-                            str(sub.workspace), "--json", "--device", "cpu"],
-                           cwd=REPO, capture_output=True, check=False)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "grader",
+                    exercise,
+                    "--submission",
+                    str(sub.workspace),
+                    "--json",
+                    "--device",
+                    "cpu",
+                ],
+                cwd=REPO,
+                capture_output=True,
+                check=False,
+            )
     return (time.perf_counter() - started) / max(len(subs), 1)
 
 
@@ -77,20 +104,36 @@ def main() -> None:
     exercises = args.exercise or [e.id for e in course.available()]
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "class"
-        subprocess.run([sys.executable, "-m", "grader", "demo-class", str(demo), "--students",
-                        str(args.students)], cwd=REPO, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "demo-class",
+                str(demo),
+                "--students",
+                str(args.students),
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
         n = args.students
         print(f"{n} students, exercises: {', '.join(exercises)}")
         naive_each = naive(demo, Path(tmp) / "stage", args.naive, exercises)
-        print(f"naive (one process per submission and exercise, {args.naive} measured): "
-              f"{naive_each:.2f} s/submission -> {60 / naive_each:.0f}/min")
+        print(
+            f"naive (one process per submission and exercise, {args.naive} measured): "
+            f"{naive_each:.2f} s/submission -> {60 / naive_each:.0f}/min"
+        )
         for jobs in (1, 2):
             wall, inside = batch(demo, Path(tmp) / f"j{jobs}.db", jobs, exercises)
             overhead = (wall - inside / jobs) / n
-            print(f"-j {jobs}: {wall:.1f} s wall, {n / wall * 60:.0f} submissions/min, "
-                  f"checks {inside:.1f} s total, overhead {overhead:.3f} s/submission "
-                  f"({overhead / (inside / n):.0%} of check time), "
-                  f"{naive_each * n / wall:.1f}x faster than naive")
+            print(
+                f"-j {jobs}: {wall:.1f} s wall, {n / wall * 60:.0f} submissions/min, "
+                f"checks {inside:.1f} s total, overhead {overhead:.3f} s/submission "
+                f"({overhead / (inside / n):.0%} of check time), "
+                f"{naive_each * n / wall:.1f}x faster than naive"
+            )
 
 
 if __name__ == "__main__":

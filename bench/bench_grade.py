@@ -47,8 +47,11 @@ def main() -> None:
         cmd = [sys.executable, "-m", "grader", exercise_id, "--solution", "--device", "cpu"]
         wall = median_wall(cmd, args.repeat)
         print(f"grade {exercise_id:8} --solution           {wall:6.2f} s   {wall / floor:.2f}x")
-        stub = median_wall([sys.executable, "-m", "grader", exercise_id, "--device", "cpu"],
-                           args.repeat, ok_codes=(1,))
+        stub = median_wall(
+            [sys.executable, "-m", "grader", exercise_id, "--device", "cpu"],
+            args.repeat,
+            ok_codes=(1,),
+        )
         print(f"grade {exercise_id:8} (stub, public only)   {stub:6.2f} s   {stub / floor:.2f}x")
 
 

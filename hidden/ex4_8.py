@@ -46,7 +46,7 @@ def std_formulas_hidden(sub) -> None:
 def init_zeros_nested_modules(sub) -> None:
     """init_zeros_ reaches every nn.Linear, also inside sub-modules"""
     where = "init_zeros_(model with sub-modules)"
-    facts = judging.probe(sub, where, "init_facts", "init_zeros_", SHAPES, None, True)
+    facts = sub.probe("init_facts", "init_zeros_", SHAPES, None, True, label=where)
     layers = judging.read_layers(facts, "init_zeros_(model with sub-modules)", len(SHAPES))
     judging.expect_zeroed(
         layers,
@@ -62,7 +62,7 @@ def init_statistics_hidden_shapes(sub) -> None:
     budget = judging.CHECK_FALSE_FAILURE / (2 * judging.TESTS_PER_LAYER * len(SHAPES))
     for seed, func in enumerate(("init_xavier_", "init_he_"), 11):
         where = f"{func}(model with sub-modules, generator)"
-        facts = judging.probe(sub, where, "init_facts", func, SHAPES, seed, True)
+        facts = sub.probe("init_facts", func, SHAPES, seed, True, label=where)
         layers = judging.read_layers(facts, where, len(SHAPES))
         judging.expect_scheme(layers, SHAPES, func, where, budget)
 

@@ -56,7 +56,7 @@ def deep_sigmoid_mlp_other_shapes(sub) -> None:
     rng = np.random.default_rng(4_9)
     for shape in ARCHITECTURES:
         inputs = rng.normal(size=(5, shape[2])).astype(np.float32)
-        facts = judging.probe(sub, f"deep_sigmoid_mlp{shape}", "mlp_facts", *shape, inputs)
+        facts = sub.probe("mlp_facts", *shape, inputs, label=f"deep_sigmoid_mlp{shape}")
         judging.check_architecture(facts, shape, inputs)
 
 
@@ -70,7 +70,7 @@ def layer_grad_norms_reference(sub) -> None:
             _reference_model(layers, activation), torch.from_numpy(X), torch.from_numpy(targets)
         )
         where = f"layer_grad_norms(depth-{len(sizes) - 2} {activation} MLP, X, y)"
-        facts = judging.probe(sub, where, "grad_norms", layers, X, targets, activation, 2)
+        facts = sub.probe("grad_norms", layers, X, targets, activation, 2, label=where)
         first, second = judging.calls_of(facts, "norms", 2, where)
         judging.expect_norms(first, expected, where, n)
         judging.expect_norms(second, expected, f"{where}, called a second time", n)

@@ -59,6 +59,32 @@ def describe(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def device_name(device: str) -> str:
+    """How torch names a device a tensor was sent to ("cuda" arrives as "cuda:0")."""
+    return "cuda:0" if device == "cuda" else device
+
+
+def dtype_name(value: Any) -> str:
+    """The dtype of a value sent to or returned by the sandbox, as numpy names it
+    (``"float32"``); a Python scalar counts as ``"float64"``."""
+    if isinstance(value, TensorData):
+        return value.dtype.removeprefix("torch.")
+    if isinstance(value, np.ndarray):
+        return str(value.dtype)
+    return "float64"
+
+
+def like(sent: Any, values: np.ndarray) -> Any:
+    """``values`` as the kind the student was given: an expected value for answers that
+    must come back like their input (same dtype, a tensor on the same device, a Python
+    float for a Python scalar)."""
+    if isinstance(sent, TensorData):
+        return TensorData(values.astype(dtype_name(sent)), sent.dtype, device_name(sent.device))
+    if isinstance(sent, np.ndarray):
+        return values.astype(sent.dtype)
+    return float(values)
+
+
 def expect_equal(actual: Any, expected: Any, *, where: str, hint: str = "") -> None:
     """Exact equality, type included (``True`` is not ``1``; ``26371.0`` is not ``26371``)."""
     if type(expected) in (int, float, bool, str) or expected is None:
@@ -150,10 +176,8 @@ def _expect_array_like(
     actual: Any, expected: np.ndarray | TensorData, where: str, hint: str
 ) -> None:
     if isinstance(expected, TensorData):
-        if (
-            not isinstance(actual, TensorData)
-            or (actual.array is None
-            and expected.array is not None)
+        if not isinstance(actual, TensorData) or (
+            actual.array is None and expected.array is not None
         ):
             fail(
                 where,

@@ -28,14 +28,36 @@ class StudentCode:
         self.device = device
         self.timeout: float | None = None
 
-    def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        """The value of the student's ``func(*args, **kwargs)``."""
-        label = call_text(func, args, kwargs)
+    def call(
+        self,
+        func: str,
+        *args: Any,
+        timeout: float | None = None,
+        label: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The value of the student's ``func(*args, **kwargs)``.
+
+        A failure's message starts with ``label``, by default the call written out
+        (``param_count(784, 120, 4)``); give a readable label where the arguments are
+        not worth showing (weights, data).
+        """
+        label = label or call_text(func, args, kwargs)
         return self._box().call(func, args, kwargs, timeout or self.timeout, label)
 
-    def probe(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        """The value of the probe ``func(student_module, *args, **kwargs)``."""
-        label = call_text(func, args, kwargs)
+    def probe(
+        self,
+        func: str,
+        *args: Any,
+        timeout: float | None = None,
+        label: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The value of the probe ``func(student_module, *args, **kwargs)``.
+
+        ``label`` names the call in failure messages, as for :meth:`call`.
+        """
+        label = label or call_text(func, args, kwargs)
         return self._box().probe(
             self._probes_module, func, args, kwargs, timeout or self.timeout, label
         )

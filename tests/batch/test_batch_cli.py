@@ -24,8 +24,9 @@ def grade_cmd(*args: str) -> list[str]:
 
 
 def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(grade_cmd(*args), capture_output=True, text=True, cwd=REPO,
-                          timeout=timeout)
+    return subprocess.run(
+        grade_cmd(*args), capture_output=True, text=True, cwd=REPO, timeout=timeout
+    )
 
 
 def make_class(root: Path, students: dict[str, str]) -> Path:
@@ -70,16 +71,25 @@ def rows_per_student(db: Path) -> dict[str, int]:
 def test_batch_killed_with_sigkill_resumes_and_grades_each_submission_once(tmp_path):
     subs = make_class(tmp_path / "subs", CLASS)
     reference_db = tmp_path / "reference.db"
-    assert run("batch", str(subs), "--db", str(reference_db), "-j", "2",
-               "--exercise", "ex4_5").returncode == 0
+    assert (
+        run(
+            "batch", str(subs), "--db", str(reference_db), "-j", "2", "--exercise", "ex4_5"
+        ).returncode
+        == 0
+    )
     db = tmp_path / "killed.db"
-    proc = subprocess.Popen(grade_cmd("batch", str(subs), "--db", str(db), "-j", "1",
-                                      "--exercise", "ex4_5"),
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        grade_cmd("batch", str(subs), "--db", str(db), "-j", "1", "--exercise", "ex4_5"),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and sum(rows_per_student(db).values() if db.exists()
-                                              else [0]) < 2:
+    while (
+        time.monotonic() < deadline
+        and sum(rows_per_student(db).values() if db.exists() else [0]) < 2
+    ):
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -95,7 +105,9 @@ def test_batch_killed_with_sigkill_resumes_and_grades_each_submission_once(tmp_p
     assert rows_per_student(db) == dict.fromkeys(CLASS, 1)
 
 
-EVIL = solution_text("ex4_5") + '''
+EVIL = (
+    solution_text("ex4_5")
+    + """
 import os, subprocess, pathlib, tempfile
 
 def _mess():
@@ -124,18 +136,44 @@ _param_count = param_count
 def param_count(M0, N, L):
     _mess()
     return _param_count(M0, N, L) + 1
-'''
+"""
+)
 
 
 def test_a_submission_that_writes_forks_and_lingers_changes_no_other_result(tmp_path):
-    alone = make_class(tmp_path / "alone", {"a": solution_text("ex4_5"),
-                                            "c": wrong("nn.Sigmoid()", "nn.ReLU()")})
-    between = make_class(tmp_path / "between", {"a": solution_text("ex4_5"), "b": EVIL,
-                                                "c": wrong("nn.Sigmoid()", "nn.ReLU()")})
-    assert run("batch", str(alone), "--db", str(tmp_path / "alone.db"), "-j", "1",
-               "--exercise", "ex4_5").returncode == 0
-    assert run("batch", str(between), "--db", str(tmp_path / "between.db"), "-j", "1",
-               "--exercise", "ex4_5").returncode == 0
+    alone = make_class(
+        tmp_path / "alone", {"a": solution_text("ex4_5"), "c": wrong("nn.Sigmoid()", "nn.ReLU()")}
+    )
+    between = make_class(
+        tmp_path / "between",
+        {"a": solution_text("ex4_5"), "b": EVIL, "c": wrong("nn.Sigmoid()", "nn.ReLU()")},
+    )
+    assert (
+        run(
+            "batch",
+            str(alone),
+            "--db",
+            str(tmp_path / "alone.db"),
+            "-j",
+            "1",
+            "--exercise",
+            "ex4_5",
+        ).returncode
+        == 0
+    )
+    assert (
+        run(
+            "batch",
+            str(between),
+            "--db",
+            str(tmp_path / "between.db"),
+            "-j",
+            "1",
+            "--exercise",
+            "ex4_5",
+        ).returncode
+        == 0
+    )
     before, after = scores(tmp_path / "alone.db"), scores(tmp_path / "between.db")
     assert after["a"] == before["a"] and after["c"] == before["c"]
     assert after["b"] < after["a"]
@@ -158,18 +196,25 @@ def test_malformed_submissions_are_error_rows_and_the_exit_code_says_so(tmp_path
         graded = {g.student_id: g for g in book.latest_all()}
     assert set(graded) == {"good", "empty", "badzip", "latin1", "syntax"}
     assert graded["good"].score > 0 and not graded["good"].problems
-    for student, words in {"empty": "empty", "badzip": "zip", "latin1": "UTF-8",
-                           "syntax": "line 1"}.items():
+    for student, words in {
+        "empty": "empty",
+        "badzip": "zip",
+        "latin1": "UTF-8",
+        "syntax": "line 1",
+    }.items():
         text = " ".join(graded[student].problems) + " ".join(
-            e for r in graded[student].exercises for e in r.errors)
+            e for r in graded[student].exercises for e in r.errors
+        )
         assert words in text, (student, text)
         assert graded[student].score == 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "gradescope", "feedback"])
 def test_exports_from_a_real_batch(tmp_path, fmt):
-    subs = make_class(tmp_path / "subs", {"s1": solution_text("ex4_5"),
-                                          "s2": wrong("last = width + 1", "last = width")})
+    subs = make_class(
+        tmp_path / "subs",
+        {"s1": solution_text("ex4_5"), "s2": wrong("last = width + 1", "last = width")},
+    )
     db = tmp_path / "g.db"
     assert run("batch", str(subs), "--db", str(db), "--exercise", "ex4_5").returncode == 0
     out = tmp_path / ("grades.csv" if fmt == "csv" else "out")

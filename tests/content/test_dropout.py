@@ -6,15 +6,21 @@ reference over many seeds."""
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
-import sys
 import textwrap
 import types
 
 import numpy as np
 import pytest
-from support import REPO, by_name, solution_text, stub_text
+from support import (
+    REPO,
+    apply_edits,
+    assert_no_errored,
+    cli_solution_report,
+    not_passed,
+    only_checks,
+    solution_text,
+    stub_text,
+)
 
 from grader.course.dropout import cases
 from grader.course_files import load_reference
@@ -31,30 +37,11 @@ CODE_CHECKS = {
 }  # fmt: skip
 
 
-def code_results(result):
-    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
-
-
-def assert_no_errored(result):
-    errored = [(r.name, r.message) for r in result.results if r.status is Status.ERRORED]
-    assert errored == []
-
-
 def assert_full_marks(result):
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert set(checks) == CODE_CHECKS
-    assert all(r.status is Status.PASSED for r in checks.values()), [
-        (r.name, r.message) for r in checks.values() if r.status is not Status.PASSED
-    ]
-
-
-def apply(edits) -> str:
-    source = solution_text("dropout")
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
+    assert not_passed(checks.values()) == []
 
 
 def test_reference_solution_scores_full_marks(grade_source):
@@ -64,7 +51,7 @@ def test_reference_solution_scores_full_marks(grade_source):
 def test_stub_scores_zero_without_errors(grade_source):
     result = grade_source("dropout", stub_text("dropout"))
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert sum(r.points for r in checks.values()) == 0
     assert "not implemented yet" in checks["values_zero_or_scaled"].message
     assert "not implemented yet" in checks["dropout_module_train_eval"].message
@@ -142,9 +129,9 @@ WRONG_VERSIONS = {
 @pytest.mark.parametrize("name", sorted(WRONG_VERSIONS))
 def test_wrong_version_loses_the_right_points(grade_source, name):
     edits, failing = WRONG_VERSIONS[name]
-    result = grade_source("dropout", apply(edits))
+    result = grade_source("dropout", apply_edits("dropout", edits))
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     for check, text in failing.items():
         assert checks[check].status is Status.FAILED, (check, checks[check].message)
         assert text in checks[check].message, (check, checks[check].message)
@@ -152,8 +139,9 @@ def test_wrong_version_loses_the_right_points(grade_source, name):
 
 
 def test_non_inverted_keeps_the_keep_rate_points(grade_source):
-    result = grade_source("dropout", apply(WRONG_VERSIONS["non_inverted"][0]), hidden=False)
-    checks = code_results(result)
+    source = apply_edits("dropout", WRONG_VERSIONS["non_inverted"][0])
+    result = grade_source("dropout", source, hidden=False)
+    checks = only_checks(result, CODE_CHECKS)
     assert checks["keep_rate_is_one_minus_p"].status is Status.PASSED
     assert checks["drops_are_independent"].status is Status.PASSED
     assert "about 1−p" in checks["mean_is_preserved"].message
@@ -164,7 +152,8 @@ def test_detached_dropout_fails_the_training_check(grade_source):
         "return dropout(x, self.p, self.training)",
         "return dropout(x, self.p, self.training).detach()",
     ),)  # fmt: skip
-    checks = code_results(grade_source("dropout", apply(edits), hidden=False))
+    result = grade_source("dropout", apply_edits("dropout", edits), hidden=False)
+    checks = only_checks(result, CODE_CHECKS)
     assert checks["network_with_dropout_trains"].status is Status.FAILED
     assert "held-out" in checks["network_with_dropout_trains"].message
 
@@ -265,15 +254,7 @@ def test_differently_written_correct_version_scores_full_marks(grade_source, nam
 
 
 def test_cli_grades_the_solution_with_full_marks():
-    completed = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "dropout", "--solution", "--json", "--device", "cpu"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr
-    report = json.loads(completed.stdout)
+    report = cli_solution_report("dropout", "--device", "cpu")
     assert report["score"] == report["max_score"] > 0
 
 
@@ -297,7 +278,7 @@ def test_statistical_checks_never_fail_the_reference_over_50_seeds():
 def test_repeatability_harness_catches_a_shared_mask():
     """The harness is not vacuous: the same tests fail a mask shared across rows."""
     bench = load_bench()
-    source = apply(WRONG_VERSIONS["mask_shared_across_rows"][0])
+    source = apply_edits("dropout", WRONG_VERSIONS["mask_shared_across_rows"][0])
     module = types.ModuleType("shared_mask")
     exec(compile(source, "shared_mask.py", "exec"), module.__dict__)  # our own test text
     failures = bench.run_once(module, 0)
@@ -313,10 +294,6 @@ def test_statistical_checks_state_their_false_failure_budget():
 QUIZ = ("mean_inverted", "variance_inverted", "mean_plain")
 
 
-def quiz_results(result):
-    return {name: r for name, r in by_name(result).items() if name in QUIZ}
-
-
 def answers(mean_inverted: str, variance_inverted: str, mean_plain: str) -> str:
     return (
         f'mean_inverted = "{mean_inverted}"\nvariance_inverted = "{variance_inverted}"\n'
@@ -327,16 +304,14 @@ def answers(mean_inverted: str, variance_inverted: str, mean_plain: str) -> str:
 def test_quiz_accepts_equivalent_forms(grade_source):
     text = answers("x*(1-p)/(1-p)", "x^2/(1 - p) - x^2", "x - p*x")
     result = grade_source("dropout", None, answers=text)
-    quiz = quiz_results(result)
+    quiz = only_checks(result, QUIZ)
     assert set(quiz) == set(QUIZ)
-    assert all(r.status is Status.PASSED for r in quiz.values()), [
-        (r.name, r.message) for r in quiz.values()
-    ]
+    assert not_passed(quiz.values()) == []
 
 
 def test_quiz_usual_wrong_answers_lose_points_with_a_method_hint(grade_source):
     text = answers("(1-p)*x", "p*(1-p)*x^2", "x")
-    quiz = quiz_results(grade_source("dropout", None, answers=text))
+    quiz = only_checks(grade_source("dropout", None, answers=text), QUIZ)
     assert all(r.status is Status.FAILED for r in quiz.values())
     assert "value × probability" in quiz["mean_inverted"].message
     assert "E[x′²] − E[x′]²" in quiz["variance_inverted"].message
@@ -347,7 +322,7 @@ def test_quiz_template_scores_zero_without_errors(grade_source):
     template = (REPO / "answers" / "dropout.toml").read_text(encoding="utf-8")
     result = grade_source("dropout", stub_text("dropout"), answers=template)
     assert_no_errored(result)
-    assert sum(r.points for r in quiz_results(result).values()) == 0
+    assert sum(r.points for r in only_checks(result, QUIZ).values()) == 0
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,19 @@ differently written correct versions get full marks."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from support import REPO, by_name, solution_text, stub_text
+from support import (
+    apply_edits,
+    assert_no_errored,
+    by_name,
+    cli_solution_report,
+    not_passed,
+    only_checks,
+    reference_answers,
+    solution_text,
+    stub_text,
+)
 
 from grader.course.ex4_1 import judging
 from grader.course_files import load_reference
@@ -32,31 +38,10 @@ CODE_CHECKS = {
 }
 
 
-def reference_answers() -> str:
-    return (REPO / "solutions" / "ex4_1.toml").read_text(encoding="utf-8")
-
-
-def code_results(result):
-    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
-
-
-def assert_no_errored(result):
-    errored = [(r.name, r.message) for r in result.results if r.status is Status.ERRORED]
-    assert errored == []
-
-
-def apply(edits) -> str:
-    source = solution_text("ex4_1")
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
-
-
 def test_reference_solution_scores_full_marks(grade_source):
-    result = grade_source("ex4_1", solution_text("ex4_1"), reference_answers())
-    assert set(code_results(result)) == CODE_CHECKS
-    assert [(r.name, r.message) for r in result.results if r.status is not Status.PASSED] == []
+    result = grade_source("ex4_1", solution_text("ex4_1"), reference_answers("ex4_1"))
+    assert set(only_checks(result, CODE_CHECKS)) == CODE_CHECKS
+    assert not_passed(result.results) == []
     assert result.score == result.max_score > 0
 
 
@@ -64,7 +49,7 @@ def test_stub_scores_zero_without_errors(grade_source):
     result = grade_source("ex4_1", stub_text("ex4_1"))
     assert_no_errored(result)
     assert result.score == 0
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert "not implemented yet: sigmoid raises" in checks["sigmoid_values"].message
     assert checks["sigmoid_is_stable"].status is Status.SKIPPED
 
@@ -152,9 +137,9 @@ WRONG_VERSIONS = {
 @pytest.mark.parametrize("name", sorted(WRONG_VERSIONS))
 def test_wrong_version_loses_points_with_message(grade_source, name):
     edits, failing, message = WRONG_VERSIONS[name]
-    result = grade_source("ex4_1", apply(edits))
+    result = grade_source("ex4_1", apply_edits("ex4_1", edits))
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     failed = {n for n, r in checks.items() if r.status is Status.FAILED}
     assert failing <= failed, [(n, r.status, r.message) for n, r in checks.items()]
     first = sorted(failing)[0]
@@ -164,7 +149,7 @@ def test_wrong_version_loses_points_with_message(grade_source, name):
 
 def test_naive_sigmoid_loses_only_stability(grade_source):
     edits, _, _ = WRONG_VERSIONS["naive_sigmoid"]
-    checks = code_results(grade_source("ex4_1", apply(edits)))
+    checks = only_checks(grade_source("ex4_1", apply_edits("ex4_1", edits)), CODE_CHECKS)
     lost = {n for n, r in checks.items() if r.status is not Status.PASSED}
     assert lost == {"sigmoid_is_stable", "sigmoid_matches_reference"}
     assert "sigmoid(array float64[10]" in checks["sigmoid_is_stable"].message
@@ -338,9 +323,8 @@ def train_neuron(X, y, lr, steps, device="cpu"):
 def test_differently_written_correct_versions_get_full_marks(grade_source, name):
     result = grade_source("ex4_1", CORRECT_VERSIONS[name])
     assert_no_errored(result)
-    checks = code_results(result)
-    failed = [(r.name, r.message) for r in checks.values() if r.status is not Status.PASSED]
-    assert failed == []
+    checks = only_checks(result, CODE_CHECKS)
+    assert not_passed(checks.values()) == []
 
 
 def test_reference_claim_margins_on_the_check_data():
@@ -356,15 +340,7 @@ def test_reference_claim_margins_on_the_check_data():
 
 
 def test_cli_solution_full_marks():
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "ex4_1", "--solution", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = cli_solution_report("ex4_1")
     assert report["score"] == report["max_score"] > 0
 
 
@@ -387,7 +363,9 @@ zigzag_reason = "D"
 
 
 def test_quiz_wrong_maximum_shows_the_expected_value(grade_source):
-    answers = reference_answers().replace('sigma_prime_max = "1/4"', 'sigma_prime_max = "1/2"')
+    answers = reference_answers("ex4_1").replace(
+        'sigma_prime_max = "1/4"', 'sigma_prime_max = "1/2"'
+    )
     results = by_name(grade_source("ex4_1", solution_text("ex4_1"), answers))
     assert results["sigma_prime_max"].status is Status.FAILED
     assert "1/4" in results["sigma_prime_max"].message

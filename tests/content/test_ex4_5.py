@@ -8,45 +8,44 @@ import subprocess
 import sys
 
 import pytest
-from support import REPO, by_name, solution_text, stub_text
+from support import (
+    REPO,
+    apply_edits,
+    assert_no_errored,
+    cli_solution_report,
+    not_passed,
+    only_checks,
+    solution_text,
+    stub_text,
+)
 
 from grader.model import Status
 
 CODE_CHECKS = {
-    "param_count_small", "param_count_rejects_bad_arguments",
-    "param_count_expr_matches_small_cases", "build_mlp_small", "build_mlp_rejects_bad_arguments",
-    "param_count_large", "param_count_numpy_integers", "param_count_expr_equals_reference",
-    "build_mlp_hidden_architectures", "build_mlp_rejects_non_integers",
+    "param_count_small",
+    "param_count_rejects_bad_arguments",
+    "param_count_expr_matches_small_cases",
+    "build_mlp_small",
+    "build_mlp_rejects_bad_arguments",
+    "param_count_large",
+    "param_count_numpy_integers",
+    "param_count_expr_equals_reference",
+    "build_mlp_hidden_architectures",
+    "build_mlp_rejects_non_integers",
 }
-
-
-def code_results(result):
-    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
-
-
-def assert_no_errored(result):
-    errored = [r.name for r in result.results if r.status is Status.ERRORED]
-    assert errored == [], [r.message for r in result.results if r.status is Status.ERRORED]
-
-
-def variant(old: str, new: str) -> str:
-    source = solution_text("ex4_5")
-    assert old in source, old
-    return source.replace(old, new)
 
 
 def test_reference_solution_scores_full_marks(grade_source):
     result = grade_source("ex4_5", solution_text("ex4_5"))
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert set(checks) == CODE_CHECKS
-    assert all(r.status is Status.PASSED for r in checks.values()), [
-        (r.name, r.message) for r in checks.values() if r.status is not Status.PASSED]
+    assert not_passed(checks.values()) == []
 
 
 def test_stub_scores_zero_without_errors(grade_source):
     result = grade_source("ex4_5", stub_text("ex4_5"))
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert sum(r.points for r in checks.values()) == 0
     assert "not implemented yet" in checks["param_count_small"].message
 
@@ -63,20 +62,14 @@ WRONG_VERSIONS = {
         ("    if N % L != 0:\n        raise ValueError", "    if False:\n        raise ValueError"),
     ),
     "wrong_widths_in_build_mlp": (
-        ("layers += [nn.Linear(fan_in, width), nn.Sigmoid()]\n        fan_in = width",
-         "layers += [nn.Linear(fan_in, N), nn.Sigmoid()]\n        fan_in = N"),
+        (
+            "layers += [nn.Linear(fan_in, width), nn.Sigmoid()]\n        fan_in = width",
+            "layers += [nn.Linear(fan_in, N), nn.Sigmoid()]\n        fan_in = N",
+        ),
         ("layers.append(nn.Linear(width, 1))", "layers.append(nn.Linear(N, 1))"),
     ),
     "relu_instead_of_sigmoid": (("nn.Sigmoid()", "nn.ReLU()"),),
 }
-
-
-def apply(edits) -> str:
-    source = solution_text("ex4_5")
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
 
 
 @pytest.mark.parametrize(
@@ -85,22 +78,27 @@ def apply(edits) -> str:
         ("forgot_biases", "param_count_small", "did you count the biases?"),
         ("one_hidden_layer_too_many", "param_count_small", "one hidden-to-hidden layer too many"),
         ("float_not_int", "param_count_small", "use integer division"),
-        ("no_value_error_for_l_not_dividing_n", "param_count_rejects_bad_arguments",
-         "expected ValueError (L=3 does not divide N=100)"),
+        (
+            "no_value_error_for_l_not_dividing_n",
+            "param_count_rejects_bad_arguments",
+            "expected ValueError (L=3 does not divide N=100)",
+        ),
         ("wrong_widths_in_build_mlp", "build_mlp_small", "total number of parameters"),
         ("relu_instead_of_sigmoid", "build_mlp_small", "output on 5 test inputs"),
     ],
 )
 def test_wrong_version_loses_points_with_message(grade_source, name, failing, message):
-    result = grade_source("ex4_5", apply(WRONG_VERSIONS[name]))
+    result = grade_source("ex4_5", apply_edits("ex4_5", WRONG_VERSIONS[name]))
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert checks[failing].status is Status.FAILED
     assert message in checks[failing].message, checks[failing].message
     assert result.score < sum(r.max_points for r in checks.values())
 
 
-FORWARD_IGNORES_LAYERS = solution_text("ex4_5") + '''
+FORWARD_IGNORES_LAYERS = (
+    solution_text("ex4_5")
+    + """
 
 class _Fake(nn.Module):
     def __init__(self, M0, N, L):
@@ -116,12 +114,13 @@ _reference_build = build_mlp
 
 def build_mlp(M0, N, L):
     return _Fake(M0, N, L)
-'''
+"""
+)
 
 
 def test_forward_that_ignores_its_layers_fails(grade_source):
     result = grade_source("ex4_5", FORWARD_IGNORES_LAYERS)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert checks["build_mlp_small"].status is Status.FAILED
     assert "output on 5 test inputs" in checks["build_mlp_small"].message
     assert checks["build_mlp_hidden_architectures"].status is Status.SKIPPED
@@ -129,7 +128,7 @@ def test_forward_that_ignores_its_layers_fails(grade_source):
 
 
 CORRECT_VERSIONS = {
-    "closed_form": '''
+    "closed_form": """
 import sympy, torch
 from torch import nn
 
@@ -166,8 +165,8 @@ class MLP(nn.Module):
 def build_mlp(M0, N, L):
     _check(M0, N, L)
     return MLP(int(M0), int(N), int(L))
-''',
-    "loop_over_layers": '''
+""",
+    "loop_over_layers": """
 import operator, sympy
 from torch import nn
 
@@ -204,8 +203,8 @@ def build_mlp(M0, N, L):
     for a, b in zip(sizes, sizes[1:]):
         mods += [nn.Linear(a, b), nn.Sigmoid()]
     return nn.Sequential(*mods, nn.Linear(N // L, 1))
-''',
-    "numpy_integers_and_factored_expr": '''
+""",
+    "numpy_integers_and_factored_expr": """
 import numbers
 import numpy as np
 import sympy
@@ -244,27 +243,27 @@ class Net(torch.nn.Module):
 def build_mlp(M0, N, L):
     _v(M0, N, L)
     return Net(int(M0), int(N) // int(L), int(L))
-''',
+""",
 }
 
 
 @pytest.mark.parametrize("name", sorted(CORRECT_VERSIONS))
 def test_differently_written_correct_versions_get_full_marks(grade_source, name):
     result = grade_source("ex4_5", CORRECT_VERSIONS[name])
-    checks = code_results(result)
-    failed = [(r.name, r.message) for r in checks.values() if r.status is not Status.PASSED]
-    assert failed == []
+    checks = only_checks(result, CODE_CHECKS)
+    assert not_passed(checks.values()) == []
 
 
 def test_cli_solution_full_marks_and_stub_zero(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "grader.cli", "ex4_5", "--solution", "--json"],
-                          capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = cli_solution_report("ex4_5")
     assert report["score"] == report["max_score"] > 0
-    stub = subprocess.run([sys.executable, "-m", "grader.cli", "param-count", "--json",
-                           "--submission", str(REPO)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    stub = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "param-count", "--json", "--submission", str(REPO)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert stub.returncode == 1, stub.stderr
     report = json.loads(stub.stdout)
     assert report["score"] == 0 and report["max_score"] > 0

@@ -5,13 +5,21 @@ differently written correct versions get full marks."""
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from support import REPO, by_name, solution_text, stub_text
+from support import (
+    REPO,
+    apply_edits,
+    assert_no_errored,
+    by_name,
+    cli_solution_report,
+    not_passed,
+    only_checks,
+    reference_answers,
+    solution_text,
+    stub_text,
+)
 
 from grader.course.ex4_7 import models, training
 from grader.course.ex4_7.public import MODELS, TRAINING
@@ -29,32 +37,11 @@ CODE_CHECKS = {
 }
 
 
-def reference_answers() -> str:
-    return (REPO / "solutions" / "ex4_7.toml").read_text(encoding="utf-8")
-
-
-def code_results(result):
-    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
-
-
-def assert_no_errored(result):
-    errored = [(r.name, r.message) for r in result.results if r.status is Status.ERRORED]
-    assert errored == []
-
-
-def apply(edits) -> str:
-    source = solution_text("ex4_7")
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
-
-
 def test_reference_solution_scores_full_marks(grade_source):
-    result = grade_source("ex4_7", solution_text("ex4_7"), reference_answers())
-    assert set(code_results(result)) == CODE_CHECKS
+    result = grade_source("ex4_7", solution_text("ex4_7"), reference_answers("ex4_7"))
+    assert set(only_checks(result, CODE_CHECKS)) == CODE_CHECKS
     scored = [r for r in result.results if r.status is not Status.NEEDS_PERSON]
-    assert [(r.name, r.message) for r in scored if r.status is not Status.PASSED] == []
+    assert not_passed(scored) == []
     assert by_name(result)["explanation"].status is Status.NEEDS_PERSON
     assert result.score == result.max_score > 0
 
@@ -63,7 +50,7 @@ def test_stub_scores_zero_without_errors(grade_source):
     result = grade_source("ex4_7", stub_text("ex4_7"))
     assert_no_errored(result)
     assert result.score == 0
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert "not implemented yet: l2_penalty raises" in checks["l2_penalty_small_models"].message
     assert "not implemented yet" in checks["groups_recover_large_offset"].message
 
@@ -159,9 +146,9 @@ WRONG_VERSIONS = {
 @pytest.mark.parametrize("name", sorted(WRONG_VERSIONS))
 def test_wrong_version_loses_points_with_message(grade_source, name):
     edits, failing, message = WRONG_VERSIONS[name]
-    result = grade_source("ex4_7", apply(edits))
+    result = grade_source("ex4_7", apply_edits("ex4_7", edits))
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     failed = {n for n, r in checks.items() if r.status is Status.FAILED}
     assert failing <= failed, [(n, r.status, r.message) for n, r in checks.items()]
     first, message = message if isinstance(message, tuple) else (sorted(failing)[0], message)
@@ -171,7 +158,7 @@ def test_wrong_version_loses_points_with_message(grade_source, name):
 
 def test_decaying_the_bias_shows_both_numbers(grade_source):
     edits, _, _ = WRONG_VERSIONS["biases_decayed_too"]
-    message = code_results(grade_source("ex4_7", apply(edits)))[
+    message = only_checks(grade_source("ex4_7", apply_edits("ex4_7", edits)), CODE_CHECKS)[
         "groups_recover_large_offset"
     ].message
     assert "the bias should not be decayed" in message
@@ -312,9 +299,8 @@ def decay_step(w, grad, lr, lam):
 def test_differently_written_correct_versions_get_full_marks(grade_source, name):
     result = grade_source("ex4_7", CORRECT_VERSIONS[name])
     assert_no_errored(result)
-    checks = code_results(result)
-    failed = [(r.name, r.message) for r in checks.values() if r.status is not Status.PASSED]
-    assert failed == []
+    checks = only_checks(result, CODE_CHECKS)
+    assert not_passed(checks.values()) == []
 
 
 def test_parameter_table_names_what_torch_builds():
@@ -340,15 +326,7 @@ def test_offset_margins_on_the_check_data():
 
 
 def test_cli_solution_full_marks():
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "ex4_7", "--solution", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = cli_solution_report("ex4_7")
     assert report["score"] == report["max_score"] > 0
 
 

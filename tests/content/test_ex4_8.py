@@ -4,12 +4,19 @@ realistic wrong versions each lose the points of what is wrong with a useful mes
 from __future__ import annotations
 
 import importlib
-import json
-import subprocess
-import sys
 
 import pytest
-from support import REPO, by_name, solution_text, stub_text
+from support import (
+    apply_edits,
+    assert_no_errored,
+    by_name,
+    cli_solution_report,
+    not_passed,
+    only_checks,
+    reference_answers,
+    solution_text,
+    stub_text,
+)
 
 from grader.model import Status
 
@@ -35,31 +42,10 @@ PUBLIC_CHECKS = {
 QUIZ = {"why_not_zero", "random_w_zero_b"}
 
 
-def reference_answers() -> str:
-    return (REPO / "solutions" / f"{EXERCISE}.toml").read_text(encoding="utf-8")
-
-
-def code_results(result):
-    return {name: r for name, r in by_name(result).items() if name in CODE_CHECKS}
-
-
-def assert_no_errored(result):
-    errored = [(r.name, r.message) for r in result.results if r.status is Status.ERRORED]
-    assert errored == []
-
-
-def apply(edits) -> str:
-    source = solution_text(EXERCISE)
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
-
-
 def test_reference_solution_scores_full_marks(grade_source):
-    result = grade_source(EXERCISE, solution_text(EXERCISE), reference_answers())
+    result = grade_source(EXERCISE, solution_text(EXERCISE), reference_answers(EXERCISE))
     assert set(by_name(result)) == CODE_CHECKS | QUIZ
-    assert [(r.name, r.message) for r in result.results if r.status is not Status.PASSED] == []
+    assert not_passed(result.results) == []
     assert result.score == result.max_score
 
 
@@ -67,7 +53,7 @@ def test_stub_scores_zero_without_errors(grade_source):
     result = grade_source(EXERCISE, stub_text(EXERCISE))
     assert_no_errored(result)
     assert result.score == 0
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert "not implemented yet" in checks["init_he_statistics"].message
     assert checks["random_init_learns_xor"].status is Status.SKIPPED
 
@@ -148,19 +134,19 @@ WRONG_VERSIONS = {
 )
 def test_wrong_version_loses_points_with_message(grade_source, name, failing, message):
     hidden = failing not in PUBLIC_CHECKS  # public checks alone are faster
-    result = grade_source(EXERCISE, apply(WRONG_VERSIONS[name]), hidden=hidden)
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, WRONG_VERSIONS[name]), hidden=hidden)
     assert_no_errored(result)
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert checks[failing].status is Status.FAILED
     assert message in checks[failing].message, checks[failing].message
     assert sum(r.points for r in checks.values()) < sum(r.max_points for r in checks.values())
 
 
 def test_failure_messages_name_the_layer_and_the_std(grade_source):
-    result = grade_source(EXERCISE, apply(WRONG_VERSIONS["he_std_with_fan_out"]))
-    message = code_results(result)["init_he_statistics"].message
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, WRONG_VERSIONS["he_std_with_fan_out"]))
+    message = only_checks(result, CODE_CHECKS)["init_he_statistics"].message
     assert "Linear(300, 50)" in message and "empirical std" in message
-    assert code_results(result)["init_xavier_statistics"].status is Status.PASSED
+    assert only_checks(result, CODE_CHECKS)["init_xavier_statistics"].status is Status.PASSED
 
 
 CORRECT_VERSIONS = {
@@ -331,9 +317,9 @@ def symmetry_gap(layer):
 @pytest.mark.parametrize("name", sorted(CORRECT_VERSIONS))
 def test_differently_written_correct_versions_get_full_marks(grade_source, name):
     result = grade_source(EXERCISE, CORRECT_VERSIONS[name])
-    checks = code_results(result)
+    checks = only_checks(result, CODE_CHECKS)
     assert set(checks) == CODE_CHECKS
-    assert [(r.name, r.message) for r in checks.values() if r.status is not Status.PASSED] == []
+    assert not_passed(checks.values()) == []
 
 
 @pytest.mark.parametrize(
@@ -353,13 +339,5 @@ def test_wrong_quiz_answers_lose_their_points_with_a_hint(grade_source, answers,
 
 
 def test_cli_solution_full_marks():
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", EXERCISE, "--solution", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = cli_solution_report(EXERCISE, timeout=180)
     assert report["score"] == report["max_score"] > 0

@@ -18,15 +18,22 @@ def message_of(func, *args, **kwargs) -> str:
 
 def test_int_expected_refuses_float_with_both_kinds_named():
     text = message_of(expect_equal, 26371.0, 26371, where="param_count(784, 120, 4)")
-    assert text == ("param_count(784, 120, 4): expected a Python int 26371, "
-                    "got a Python float 26371.0")
+    assert text == (
+        "param_count(784, 120, 4): expected a Python int 26371, got a Python float 26371.0"
+    )
 
 
 def test_wrong_int_shows_expected_got_and_hint():
-    text = message_of(expect_equal, 26251, 26371, where="param_count(784, 120, 4)",
-                      hint="did you count the biases?")
-    assert text == ("param_count(784, 120, 4): expected 26371, got 26251 "
-                    "(did you count the biases?)")
+    text = message_of(
+        expect_equal,
+        26251,
+        26371,
+        where="param_count(784, 120, 4)",
+        hint="did you count the biases?",
+    )
+    assert text == (
+        "param_count(784, 120, 4): expected 26371, got 26251 (did you count the biases?)"
+    )
 
 
 def test_bool_is_not_an_int():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.course.dropout import judging, stat_tests
+from grader.judge.compare import dtype_name
 from grader.sandbox.values import TensorData
 
 Data = np.ndarray | TensorData
@@ -21,7 +22,7 @@ Data = np.ndarray | TensorData
 def where(x: Data, p: float, extra: str = "") -> str:
     """``dropout(tensor float32[100, 100], p=0.7)``: how a call reads in a message."""
     kind = "tensor" if isinstance(x, TensorData) else "array"
-    return f"dropout({kind} {judging.dtype_name(x)}{list(x.shape)}, p={p}{extra})"
+    return f"dropout({kind} {dtype_name(x)}{list(x.shape)}, p={p}{extra})"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 from grader.course.dropout.stat_tests import EPS, ROUNDINGS, SCALE_HINT, expect_keep_rate
-from grader.judge.compare import describe, fail, kind_of
+from grader.judge.compare import describe, dtype_name, fail, kind_of
 from grader.sandbox.values import TensorData
 
 
@@ -23,12 +23,6 @@ def make_input(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Nonzero values ±k/8, k = 4..16, exactly representable in every float dtype."""
     magnitude = rng.integers(4, 17, size=shape) / 8.0
     return np.where(rng.random(shape) < 0.5, -magnitude, magnitude)
-
-
-def dtype_name(value: np.ndarray | TensorData) -> str:
-    if isinstance(value, TensorData):
-        return value.dtype.removeprefix("torch.")
-    return str(value.dtype)
 
 
 def output_values(y: object, x: np.ndarray | TensorData, where: str) -> np.ndarray:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge.compare import describe, expect_close, fail, kind_of
+from grader.judge.compare import describe, dtype_name, expect_close, fail, kind_of, like
 from grader.judge.student import call_text
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
@@ -38,30 +38,6 @@ def loss64(w: np.ndarray, b: float, x: np.ndarray, y: float) -> float:
     """½(σ(wᵀx+b) − y)² in float64."""
     z = float(np.dot(np.asarray(w, np.float64), np.asarray(x, np.float64)) + b)
     return 0.5 * (float(sigmoid64(z)) - y) ** 2
-
-
-def device_name(device: str) -> str:
-    """How torch names a device a tensor was sent to ("cuda" arrives as "cuda:0")."""
-    return "cuda:0" if device == "cuda" else device
-
-
-def dtype_name(value: Any) -> str:
-    """ "float32" or "float64" for an input sent to the sandbox (Python floats: float64)."""
-    if isinstance(value, TensorData):
-        return value.dtype.removeprefix("torch.")
-    if isinstance(value, np.ndarray):
-        return str(value.dtype)
-    return "float64"
-
-
-def like(sent: Any, values: np.ndarray) -> Any:
-    """``values`` as the kind the student was given: same dtype, tensor on the same device."""
-    if isinstance(sent, TensorData):
-        dtype = sent.dtype.removeprefix("torch.")
-        return TensorData(values.astype(dtype), sent.dtype, device_name(sent.device))
-    if isinstance(sent, np.ndarray):
-        return values.astype(sent.dtype)
-    return float(values)
 
 
 def expect_like(

@@ -12,16 +12,11 @@ from typing import Any
 import numpy as np
 
 from grader.course.ex4_7.models import DEFAULT_DECAY, parameter_table
-from grader.judge.compare import expect_close, fail, kind_of
+from grader.judge.compare import device_name, dtype_name, expect_close, fail, kind_of, like
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
 
 TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-6)}
-
-
-def device_name(device: str) -> str:
-    """How torch names a device a tensor was sent to ("cuda" arrives as "cuda:0")."""
-    return "cuda:0" if device == "cuda" else device
 
 
 def model_text(description: dict) -> str:
@@ -246,14 +241,6 @@ def _why_not(names: list[str]) -> str:
 # ----------------------------------------------------------------------------- decay_step
 
 
-def like(sent: Any, values: np.ndarray) -> Any:
-    """``values`` as the kind the student was given: same dtype, tensor on the same device."""
-    if isinstance(sent, TensorData):
-        dtype = sent.dtype.removeprefix("torch.")
-        return TensorData(values.astype(dtype), sent.dtype, device_name(sent.device))
-    return values.astype(sent.dtype)
-
-
 def _values(sent: Any) -> np.ndarray:
     array = sent.array if isinstance(sent, TensorData) else sent
     return array.astype(np.float64)
@@ -279,7 +266,7 @@ def expect_decay_step(report: Any, w: Any, grad: Any, expected: np.ndarray, wher
             )
     if report.get("reuses_input") is not False:
         fail(where, "a new array", "the result shares memory with an input")
-    rtol, atol = TOLERANCE[_values_dtype(w)]
+    rtol, atol = TOLERANCE[dtype_name(w)]
     expect_close(
         report.get("out"),
         like(w, expected),
@@ -288,7 +275,3 @@ def expect_decay_step(report: Any, w: Any, grad: Any, expected: np.ndarray, wher
         atol=atol,
         hint="(1 − lr·λ)·w − lr·grad",
     )
-
-
-def _values_dtype(sent: Any) -> str:
-    return sent.dtype.removeprefix("torch.") if isinstance(sent, TensorData) else str(sent.dtype)

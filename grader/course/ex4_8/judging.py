@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.judge import stats
 from grader.judge.compare import expect_close, expect_number, fail, kind_of
-from grader.outcomes import CheckFailed, StudentCodeFailed, StudentImportFailed, StudentRaised
+from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
 
 CHECK_FALSE_FAILURE = 1e-6  # per statistical check, all its tests together
@@ -86,19 +86,6 @@ def expect_std(sub, func: str, args: tuple, expected: float) -> None:
         fail(where, "a number", kind_of(got), "return a Python float (math.sqrt, or .item())")
     value = expect_number(got, where=where)
     expect_close(value, expected, where=where, rtol=1e-12, hint=std_hint(value, expected))
-
-
-def probe(sub, where: str, name: str, *args):
-    """``sub.probe(name, *args)``, with a failure of the student's code reported at ``where``
-    (the probe's own arguments are weights and data, not worth showing)."""
-    try:
-        return sub.probe(name, *args)
-    except StudentImportFailed:
-        raise
-    except StudentCodeFailed as exc:
-        if isinstance(exc, StudentRaised) and exc.not_implemented:
-            raise
-        raise CheckFailed(f"{where} {exc.detail}") from None
 
 
 # ----------------------------------------------------------------------------- returned models
@@ -260,7 +247,7 @@ def gap_hint(weight: np.ndarray, bias: np.ndarray, got: float) -> str:
 def expect_gap(sub, weight: np.ndarray, bias: np.ndarray, label: str, expected: float) -> None:
     """The student's ``symmetry_gap`` of a float32 Linear holding (weight, bias) is ``expected``."""
     where = f"symmetry_gap({label})"
-    got = probe(sub, where, "symmetry_gap_of", weight, bias)
+    got = sub.probe("symmetry_gap_of", weight, bias, label=where)
     if isinstance(got, TensorData):
         fail(where, "a float", kind_of(got), "return a Python float: float(...) or .item()")
     value = expect_number(got, where=where)

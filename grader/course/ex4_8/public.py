@@ -60,14 +60,14 @@ def std_formulas(sub) -> None:
 @checks.check(points=1)
 def init_zeros_zeroes_everything(sub) -> None:
     """init_zeros_ sets every weight and bias to 0 and returns the model"""
-    facts = judging.probe(sub, "init_zeros_(model)", "init_facts", "init_zeros_", ZERO_SHAPES, None)
+    facts = sub.probe("init_facts", "init_zeros_", ZERO_SHAPES, None, label="init_zeros_(model)")
     layers = judging.read_layers(facts, "init_zeros_(model)", len(ZERO_SHAPES))
     judging.expect_zeroed(layers, "init_zeros_(model)")
     judging.expect_returns_model(facts, "init_zeros_")
 
 
 def _expect_scheme(sub, func: str) -> None:
-    facts = judging.probe(sub, f"{func}(model, generator)", "init_facts", func, SHAPES, 0)
+    facts = sub.probe("init_facts", func, SHAPES, 0, label=f"{func}(model, generator)")
     layers = judging.read_layers(facts, f"{func}(model)", len(SHAPES))
     budget = judging.per_test_budget(len(SHAPES))
     judging.expect_scheme(layers, SHAPES, func, f"{func}(model, generator)", budget)
@@ -93,7 +93,7 @@ def initializers_use_the_generator(sub) -> None:
     """init_xavier_ and init_he_ draw from the generator they are given (and work without one)"""
     for func in ("init_xavier_", "init_he_"):
         where = f"{func}(model, generator)"
-        runs = [judging.probe(sub, where, "init_facts", func, SHAPES, seed) for seed in (7, 7, 8)]
+        runs = [sub.probe("init_facts", func, SHAPES, seed, label=where) for seed in (7, 7, 8)]
         first, again, other = (judging.read_layers(r, func, len(SHAPES)) for r in runs)
         judging.expect_identical(
             first,
@@ -109,7 +109,7 @@ def initializers_use_the_generator(sub) -> None:
                 "draw from the generator you are given",
             )
         where = f"{func}(model) without a generator"
-        facts = judging.probe(sub, where, "init_facts", func, SHAPES, None)
+        facts = sub.probe("init_facts", func, SHAPES, None, label=where)
         judging.read_layers(facts, where, len(SHAPES))
 
 

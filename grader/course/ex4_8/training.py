@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.course.ex4_8.judging import Layers, gap, probe, read_layers
+from grader.course.ex4_8.judging import Layers, gap, read_layers
 from grader.judge.compare import fail, kind_of
 from grader.outcomes import CheckFailed
 
@@ -81,9 +81,7 @@ def expect_learns(final: Layers, func: str, X: np.ndarray, y: np.ndarray, minimu
 def expect_trains_like(sub, func: str, data: dict, run: dict, expect: str) -> None:
     """Run ``train_xor`` from ``func`` and judge it on held-out points (``expect``:
     ``"symmetric"`` or ``"learns"``)."""
-    facts = probe(
-        sub,
-        f"training from {func}:",
+    facts = sub.probe(
         "train_xor",
         func,
         data["X"],
@@ -93,6 +91,7 @@ def expect_trains_like(sub, func: str, data: dict, run: dict, expect: str) -> No
         run["steps"],
         run["lr"],
         sub.device,
+        label=f"training from {func}:",
     )
     _, final = read_run(facts, func, run["hidden"])
     if expect == "symmetric":

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from grader.judge.compare import expect_close, expect_number, fail, kind_of
-from grader.outcomes import CheckFailed, StudentCodeFailed, StudentImportFailed, StudentRaised
+from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
@@ -182,19 +182,6 @@ def expect_norms(got: object, expected: list[float], where: str, n: int) -> None
     )
 
 
-def probe(sub, where: str, name: str, *args):
-    """``sub.probe(name, *args)``, with a failure of the student's code reported at ``where``
-    (the probe's own arguments are weights and data, not worth showing)."""
-    try:
-        return sub.probe(name, *args)
-    except StudentImportFailed:
-        raise
-    except StudentCodeFailed as exc:
-        if isinstance(exc, StudentRaised) and exc.not_implemented:
-            raise
-        raise CheckFailed(f"{where} {exc.detail}") from None
-
-
 # ----------------------------------------------------------------------------- returned data
 
 
@@ -245,7 +232,7 @@ def expect_unchanged(after: object, sent: Layers, where: str) -> None:
 def ratios(sub, layers: Layers, X, y, lrs: list, activation: str, where: str) -> list:
     """The student's ``update_ratio`` for each lr on a model holding ``layers``; the
     model's weights must be unchanged afterwards."""
-    facts = probe(sub, where, "ratios", layers, X, y, lrs, activation)
+    facts = sub.probe("ratios", layers, X, y, lrs, activation, label=where)
     values = calls_of(facts, "ratios", len(lrs), where)
     expect_unchanged(field(facts, "after", where), layers, where)
     return values

@@ -75,7 +75,7 @@ def deep_sigmoid_mlp_architecture(sub) -> None:
     """deep_sigmoid_mlp is depth x (Linear, Sigmoid) then a Linear that outputs logits"""
     inputs = np.random.default_rng(49).normal(size=(6, ARCHITECTURE[2])).astype(np.float32)
     where = f"deep_sigmoid_mlp{ARCHITECTURE}"
-    facts = judging.probe(sub, where, "mlp_facts", *ARCHITECTURE, inputs)
+    facts = sub.probe("mlp_facts", *ARCHITECTURE, inputs, label=where)
     judging.check_architecture(facts, ARCHITECTURE, inputs)
 
 
@@ -87,7 +87,7 @@ def layer_grad_norms_small(sub) -> None:
     expected = judging.grad_norms(start, X, y)
     for targets, label in ((y, "y of shape (n,)"), (y[:, None], "y of shape (n, 1)")):
         where = f"layer_grad_norms(depth-3 sigmoid MLP, X, {label})"
-        facts = judging.probe(sub, where, "grad_norms", start, X, targets)
+        facts = sub.probe("grad_norms", start, X, targets, label=where)
         (norms,) = judging.calls_of(facts, "norms", 1, where)
         judging.expect_norms(norms, expected, where, len(y))
         judging.expect_unchanged(judging.field(facts, "after", where), start, where)
@@ -98,7 +98,7 @@ def first_layer_gradient_vanishes(sub) -> None:
     """In a 10-layer sigmoid MLP the first layer's gradient is orders of magnitude below the last"""
     X, y = judging.task(491, 64, DEEP["in_features"])
     where = "layer_grad_norms(deep_sigmoid_mlp(10, 16, 8, 1), X, y)"
-    facts = judging.probe(sub, where, "default_model_norms", *DEEP.values(), X, y, 0)
+    facts = sub.probe("default_model_norms", *DEEP.values(), X, y, 0, label=where)
     layers = judging.read_layers(judging.field(facts, "layers", where), where, len(DEEP_SIZES) - 1)
     expected = judging.grad_norms(layers, X, y)
     judging.expect_norms(judging.field(facts, "norms", where), expected, where, len(y))
@@ -150,7 +150,7 @@ def run_lr_experiment(sub, run: dict, depth: int, width: int, in_features: int) 
     start = judging.default_layers(np.random.default_rng(run["init_seed"]), sizes)
     X, y = judging.task(run["data_seed"], run["n"], in_features)
     where = f"plain SGD on deep_sigmoid_mlp({depth}, {width}, {in_features}, 1)"
-    runs = judging.probe(sub, where, "lr_runs", start, X, y, run["lrs"], run["steps"], sub.device)
+    runs = sub.probe("lr_runs", start, X, y, run["lrs"], run["steps"], sub.device, label=where)
     facts = training.judge_runs(runs, start, X, y, run["lrs"], run["steps"])
     expect_vanishing_story(facts, start, X, y)
 
