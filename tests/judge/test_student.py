@@ -42,3 +42,32 @@ def test_a_label_replaces_the_call_text_and_is_not_passed_on():
     assert failure_of(lambda sub: sub.probe("init_facts", weights, label="init_he_(model)")) == (
         "init_he_(model) raised ValueError: keywords []"
     )
+
+
+class LoopingBox:
+    """Stands in for a Sandbox whose ``loops`` function never returns: records the limits."""
+
+    def __init__(self):
+        self.limits = []
+
+    def call(self, func, args, kwargs, timeout, label):
+        from grader.outcomes import StudentTimeout
+
+        self.limits.append((func, timeout))
+        if func == "loops":
+            raise StudentTimeout(label, timeout or 10.0)
+        return 1
+
+
+def test_a_function_that_timed_out_gets_a_short_limit_on_later_calls_only():
+    from grader.judge.student import RETRY_TIMEOUT_S
+    from grader.outcomes import StudentTimeout
+
+    box = LoopingBox()
+    sub = StudentCode(lambda: box, "probes")
+    sub.timeout = 10.0
+    for _ in range(2):
+        with pytest.raises(StudentTimeout):
+            sub.call("loops")
+    assert sub.call("fine") == 1
+    assert box.limits == [("loops", 10.0), ("loops", RETRY_TIMEOUT_S), ("fine", 10.0)]

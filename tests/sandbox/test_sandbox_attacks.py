@@ -55,17 +55,25 @@ def assert_only_param_count_lost(result: ExerciseResult, message: str) -> None:
 
 
 IN_FUNCTION_ATTACKS = {
-    "infinite_loop": ("while True:\n    pass", "did not finish within 1.5 s"),
-    "sleep_past_limit": ("import time\ntime.sleep(60)", "did not finish within 1.5 s"),
+    "infinite_loop": ("while True:\n    pass", "did not finish within"),
+    "sleep_past_limit": ("import time\ntime.sleep(60)", "did not finish within"),
     "sys_exit_0": ("import sys\nsys.exit(0)", "sys.exit(0)"),
     "os_exit_0": ("import os\nos._exit(0)", "os._exit"),
     "abort": ("import os\nos.abort()", "SIGABRT"),
-    "allocate_4_gb": ("import numpy\nx = numpy.ones(4 * 1024**3, dtype=numpy.uint8)",
-                      "MemoryError"),
-    "lying_eq": ("class Liar(int):\n    def __eq__(self, other):\n        return True\n"
-                 "    __hash__ = int.__hash__\nreturn Liar(0)", "subclass of int"),
-    "lying_float": ("class F(float):\n    def __eq__(self, other):\n        return True\n"
-                    "    __hash__ = float.__hash__\nreturn F(1.0)", "subclass of float"),
+    "allocate_4_gb": (
+        "import numpy\nx = numpy.ones(4 * 1024**3, dtype=numpy.uint8)",
+        "MemoryError",
+    ),
+    "lying_eq": (
+        "class Liar(int):\n    def __eq__(self, other):\n        return True\n"
+        "    __hash__ = int.__hash__\nreturn Liar(0)",
+        "subclass of int",
+    ),
+    "lying_float": (
+        "class F(float):\n    def __eq__(self, other):\n        return True\n"
+        "    __hash__ = float.__hash__\nreturn F(1.0)",
+        "subclass of float",
+    ),
     "nan": ("return float('nan')", "got a Python float nan"),
 }
 
@@ -108,8 +116,7 @@ def test_attack_at_import_fails_every_check_and_finishes(fast_session, tmp_path,
     assert time.monotonic() - started < 15
 
 
-def test_monkeypatching_numpy_torch_and_grader_changes_nothing_in_the_judge(
-        fast_session, tmp_path):
+def test_monkeypatching_numpy_torch_and_grader_changes_nothing_in_the_judge(fast_session, tmp_path):
     prelude = (
         "import numpy, torch, grader.sandbox.wire as wire\n"
         "numpy.array_equal = lambda *a, **k: True\n"
@@ -128,8 +135,10 @@ def test_sandbox_runs_one_torch_thread(fast_session, tmp_path):
     (tmp_path / "exercises" / "ex4_5.py").write_text(code)
     from grader.sandbox import Sandbox, SourceSpec
 
-    box = Sandbox(fast_session.zygote,
-                  SourceSpec(tmp_path / "exercises" / "ex4_5.py", "ex4_5", "exercises/ex4_5.py"))
+    box = Sandbox(
+        fast_session.zygote,
+        SourceSpec(tmp_path / "exercises" / "ex4_5.py", "ex4_5", "exercises/ex4_5.py"),
+    )
     try:
         assert box.call("param_count", (1, 1, 1)) == 1
     finally:

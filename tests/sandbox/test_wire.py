@@ -19,8 +19,9 @@ def round_trip(value):
     return wire.decode(obj, blobs)
 
 
-@pytest.mark.parametrize("value", [None, True, 0, -7, 10**40, 1.5, "texte ü", [1, [2]],
-                                   (1, (2, 3)), {"a": 1, 2: (3,)}])
+@pytest.mark.parametrize(
+    "value", [None, True, 0, -7, 10**40, 1.5, "texte ü", [1, [2]], (1, (2, 3)), {"a": 1, 2: (3,)}]
+)
 def test_plain_values_round_trip_with_their_exact_type(value):
     back = round_trip(value)
     assert back == value and type(back) is type(value)
@@ -47,7 +48,11 @@ def test_tensors_arrive_as_data_with_dtype_device_and_grad_flag():
     back = round_trip(tensor)
     assert isinstance(back, TensorData)
     assert (back.dtype, back.device, back.requires_grad, back.shape) == (
-        "torch.float64", "cpu", True, (2, 3))
+        "torch.float64",
+        "cpu",
+        True,
+        (2, 3),
+    )
 
 
 def test_bfloat16_and_meta_tensors_are_described_not_lost():
@@ -67,12 +72,15 @@ class TensorSubclass(torch.Tensor):
     pass
 
 
-@pytest.mark.parametrize(("value", "base"), [
-    (LyingFloat(1.0), "float"),
-    (torch.ones(2).as_subclass(TensorSubclass), "torch.Tensor"),
-    (np.array([1, "a"], dtype=object), "ndarray"),
-    (object(), ""),
-])
+@pytest.mark.parametrize(
+    ("value", "base"),
+    [
+        (LyingFloat(1.0), "float"),
+        (torch.ones(2).as_subclass(TensorSubclass), "torch.Tensor"),
+        (np.array([1, "a"], dtype=object), "ndarray"),
+        (object(), ""),
+    ],
+)
 def test_subclasses_and_objects_arrive_as_unsupported(value, base):
     back = round_trip(value)
     assert isinstance(back, Unsupported) and back.base == base
@@ -99,8 +107,17 @@ def test_pickle_bytes_are_never_unpickled():
         wire.decode({"$ndarray": 0}, [payload])
 
 
-@pytest.mark.parametrize("obj", [{"$eval": "1"}, {}, {"$tuple": "abc"}, {"$float": "1e9"},
-                                 {"$ndarray": 5}, {"$npscalar": "O", "value": 1}])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"$eval": "1"},
+        {},
+        {"$tuple": "abc"},
+        {"$float": "1e9"},
+        {"$ndarray": 5},
+        {"$npscalar": "O", "value": 1},
+    ],
+)
 def test_malformed_tags_are_wire_errors(obj):
     with pytest.raises(wire.WireError):
         wire.decode(obj, [])
