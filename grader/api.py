@@ -20,6 +20,7 @@ from grader.exercise import Exercise
 from grader.model import ExerciseResult
 from grader.runner import RunOptions, run_exercise
 from grader.sandbox import Limits, Zygote
+from grader.sandbox.hardening import harden_judge_process
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -35,13 +36,26 @@ class Session:
 
     @classmethod
     def start(
-        cls, device: str = "auto", course: CourseFiles | None = None, limits: Limits | None = None
+        cls,
+        device: str = "auto",
+        course: CourseFiles | None = None,
+        limits: Limits | None = None,
+        isolation: str = "auto",
     ) -> Session:
-        """Start the template process now (its imports overlap with the caller's work)."""
+        """Start the template process now (its imports overlap with the caller's work).
+
+        ``isolation``: "auto", "strict" (refuse below namespaces) or "process".
+        """
         if device not in DEVICES:
             raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
         limits = limits or Limits(apply_memory_limit=device != "cuda")
-        return cls(Zygote.start(limits), course or CourseFiles.locate(), device)
+        harden_judge_process()
+        return cls(Zygote.start(limits, isolation), course or CourseFiles.locate(), device)
+
+    @property
+    def isolation(self) -> str:
+        """The sandbox's isolation, as recorded with every result."""
+        return self.zygote.isolation.label
 
     @property
     def device(self) -> str:
@@ -54,7 +68,9 @@ class Session:
         self, exercises: Sequence[Exercise], workspace: Path, *, include_hidden: bool
     ) -> list[ExerciseResult]:
         """Grade each exercise of ``workspace``; student failures are results, not errors."""
-        options = RunOptions(include_hidden=include_hidden, device=self.device)
+        options = RunOptions(
+            include_hidden=include_hidden, device=self.device, isolation=self.isolation
+        )
         return [run_exercise(e, workspace, self.zygote, self.course, options) for e in exercises]
 
     def close(self) -> None:

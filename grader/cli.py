@@ -17,6 +17,7 @@ import click
 
 from grader import course
 from grader.api import DEVICES, Session, solution_workspace
+from grader.cli_doctor import doctor_command
 from grader.errors import GraderError, UsageError
 from grader.model import ExerciseResult
 
@@ -266,6 +267,7 @@ def _register_instructor_commands() -> None:
 
 _register_instructor_commands()
 
+cli.add_command(doctor_command)  # grade doctor (grader/cli_doctor.py)
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,8 @@
 
     GraderError                      a problem the CLI turns into one clear line
     ├── UsageError                   bad command-line use (exit code 2)
-    │   └── UnknownExercise          an id or alias that names no exercise
+    │   ├── UnknownExercise          an id or alias that names no exercise
+    │   └── IsolationUnavailable     --isolation strict where namespaces are unavailable
     ├── SubmissionError              the submission itself is malformed (exit code 2 for one
     │   │                            student; a recorded error row in batch grading)
     │   ├── MissingFile              a file the exercise needs is absent
@@ -31,6 +32,10 @@ class UsageError(GraderError):
 
 class UnknownExercise(UsageError):
     """An exercise id or alias that names no exercise."""
+
+
+class IsolationUnavailable(UsageError):
+    """The required sandbox isolation level cannot be had here; the message says why."""
 
 
 class SubmissionError(GraderError):

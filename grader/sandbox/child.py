@@ -8,8 +8,8 @@ anything here); the judge decodes it strictly and judges it.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import linecache
+import os
 import re
 import socket
 import sys
@@ -23,32 +23,47 @@ _PROBE_MODULE = re.compile(r"grader\.course\.[a-z0-9_]+\.probes")
 _PUBLIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
-def serve(sock: socket.socket, spec: dict) -> None:
-    """Import the student's module, report readiness, then answer requests until EOF."""
-    module, error = _import_student(spec)
-    wire.send_message(sock, {"ready": error is None, "error": error})
+def serve(sock: socket.socket, workdir: str) -> None:
+    """Receive the student's source, import it, report readiness, answer requests until EOF.
+
+    The first message is ``{"op": "load", "module_name", "display_name"}`` with the
+    source as its one blob: the sandbox never needs the path of the student's file,
+    and a copy is written at ``<workdir>/<display_name>`` (its ``__file__``).
+    """
+    try:
+        header, blobs = wire.recv_message(sock)
+    except (EOFError, OSError, wire.WireError):
+        return
+    spec = {
+        "module_name": str(header.get("module_name", "student")),
+        "display_name": str(header.get("display_name", "student.py")),
+    }
+    module, error = _import_student(spec, blobs[0] if blobs else b"", workdir)
+    wire.send_message(sock, {"ready": error is None, "error": error, "id": header.get("id")})
     if module is None:
         return
     while True:
         try:
             header, blobs = wire.recv_message(sock)
-        except (EOFError, OSError):
+        except (EOFError, OSError, wire.WireError):
             return
         reply, reply_blobs = _answer(header, blobs, module, spec)
+        reply["id"] = header.get("id")
         _flush_output()
         wire.send_message(sock, reply, reply_blobs)
 
 
-def _import_student(spec: dict) -> tuple[ModuleType | None, dict | None]:
-    name, path = spec["module_name"], spec["module_path"]
+def _import_student(spec: dict, data: bytes, workdir: str) -> tuple[ModuleType | None, dict | None]:
+    name, display = spec["module_name"], spec["display_name"]
     try:
-        source = _read_source(spec)
+        path = _write_copy(workdir, display, data)
+        source = data.decode("utf-8")
         lines = source.splitlines(keepends=True)
-        linecache.cache[spec["display_name"]] = (len(source), None, lines, spec["display_name"])
+        linecache.cache[display] = (len(source), None, lines, display)
         module = ModuleType(name)
         module.__file__ = path
         sys.modules[name] = module
-        exec(compile(source, spec["display_name"], "exec"), module.__dict__)
+        exec(compile(source, display, "exec"), module.__dict__)
         return module, None
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
         return None, _describe(exc, spec)
@@ -56,9 +71,14 @@ def _import_student(spec: dict) -> tuple[ModuleType | None, dict | None]:
         _flush_output()
 
 
-def _read_source(spec: dict) -> str:
-    with open(spec["module_path"], encoding="utf-8") as f:
-        return f.read()
+def _write_copy(workdir: str, display_name: str, data: bytes) -> str:
+    """Write the source at ``workdir/display_name`` (no absolute parts, no ``..``)."""
+    parts = [p for p in display_name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    path = os.path.join(workdir, *(parts or ["student.py"]))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
 
 
 def _answer(header: dict, blobs: list[bytes], module: ModuleType, spec: dict) -> tuple[dict, list]:

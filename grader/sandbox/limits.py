@@ -3,7 +3,8 @@
 ``memory_bytes`` caps the address space *added* to what the template process
 had mapped when it forked (torch alone maps about 700 MiB), so the cap means
 the same whatever was pre-imported. ``RLIMIT_NPROC`` is ignored by Linux for
-root; process-count isolation then comes from the kernel-isolation layer.
+uid 0; the sandbox runs as another uid outside its namespace except in the
+weaker bubblewrap variant, whose warning says so (:mod:`grader.sandbox.isolation`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Limits:
     extra_processes: int = 64
     output_bytes: int = 16 * 1024
     apply_memory_limit: bool = True
+    seccomp: bool = True  # the optional seccomp layer (grader.sandbox.seccomp), where available
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,4 +1,4 @@
-"""The judge's side of the sandbox: a template process and per-submission handles.
+"""The judge's side of the sandbox: per-submission handles on sandboxed student code.
 
     zygote = Zygote.start(limits)              # a fresh interpreter pre-imports torch once
     box = Sandbox(zygote, SourceSpec(...))     # one student's module, in its own process
@@ -12,16 +12,12 @@ be imported fails every request the same way, without re-forking.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import secrets
 import select
-import shutil
 import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,23 +32,9 @@ from grader.outcomes import (
     StudentTimeout,
 )
 from grader.sandbox import wire
-from grader.sandbox.limits import Limits
+from grader.sandbox.template import Zygote
 
 log = logging.getLogger(__name__)
-
-_BOOTSTRAP = (
-    "import sys; sys.path.insert(0, sys.argv.pop(2)); "
-    "from grader.sandbox.zygote import main; del sys.path[0]; main()"
-)
-_PASSED_ENV = (
-    "PATH",
-    "LANG",
-    "LC_ALL",
-    "CUDA_VISIBLE_DEVICES",
-    "OPENBLAS_CORETYPE",
-    "OPENBLAS_L2_SIZE",
-    "SYSTEMROOT",
-)
 
 
 @dataclass(frozen=True)
@@ -75,105 +57,11 @@ class SourceSpec:
             return self.line_origins[line - 1]
         return f"line {line}"
 
-    def to_dict(self) -> dict:
-        return {
-            "module_path": str(self.path),
-            "module_name": self.module_name,
-            "display_name": self.display_name,
-        }
-
-
-class Zygote:
-    """A running template process that forks sandboxes on request."""
-
-    def __init__(self, proc: subprocess.Popen, ctrl: socket.socket, limits: Limits) -> None:
-        self._proc = proc
-        self._ctrl = ctrl
-        self.limits = limits
-        self._info: dict | None = None
-
-    @classmethod
-    def start(cls, limits: Limits | None = None) -> Zygote:
-        """Launch the template process; returns at once (imports continue in the background)."""
-        ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_parent = str(Path(__file__).resolve().parents[2])
-        env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
-        env.update(
-            OMP_NUM_THREADS="1",
-            MKL_NUM_THREADS="1",
-            PYTHONDONTWRITEBYTECODE="1",
-            PYTHONNOUSERSITE="1",
-            HOME=tempfile.gettempdir(),
-        )
-        cmd = [sys.executable, "-c", _BOOTSTRAP, str(theirs.fileno()), package_parent]
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                pass_fds=(theirs.fileno(),),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-        except OSError as exc:
-            raise SandboxStartError(f"could not start the sandbox process: {exc}") from exc
-        finally:
-            theirs.close()
-        return cls(proc, ctrl, limits or Limits())
-
-    def info(self, timeout: float = 120.0) -> dict:
-        """Wait until the imports are done; return torch version and CUDA availability."""
-        if self._info is None:
-            self._info = self._receive(timeout, "start")
-        return self._info
-
-    def spawn(self, spec: SourceSpec, workdir: Path, sock_fd: int, out_fd: int) -> int:
-        """Fork a sandbox serving ``spec``; returns its pid."""
-        self.info()
-        request = {
-            "op": "spawn",
-            "spec": spec.to_dict(),
-            "workdir": str(workdir),
-            "limits": self.limits.to_dict(),
-        }
-        socket.send_fds(self._ctrl, [json.dumps(request).encode()], [sock_fd, out_fd])
-        return int(self._receive(30.0, "spawn")["pid"])
-
-    def reap(self, pid: int) -> str:
-        """Kill the sandbox's process group and say how it had ended."""
-        _kill_group(pid)
-        self._ctrl.send(json.dumps({"op": "reap", "pid": pid}).encode())
-        return str(self._receive(30.0, "reap").get("status", "unknown"))
-
-    def close(self) -> None:
-        """Stop the template process (its children die with it)."""
-        self._ctrl.close()
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        if self._proc.stderr:
-            self._proc.stderr.close()
-
-    def _receive(self, timeout: float, what: str) -> dict:
-        ready, _, _ = select.select([self._ctrl], [], [], timeout)
-        data = self._ctrl.recv(1 << 16) if ready else b""
-        if not data:
-            raise SandboxStartError(
-                f"the sandbox template process failed during {what}: {self._stderr_tail()}"
-            )
-        return json.loads(data)
-
-    def _stderr_tail(self) -> str:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-        return err.strip()[-2000:] or f"exit status {self._proc.returncode}"
-
-    def __enter__(self) -> Zygote:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def load_message(self) -> tuple[dict, list[bytes]]:
+        """The first message to a sandbox: names, and the source bytes as the one blob."""
+        header = {"op": "load", "module_name": self.module_name, "display_name": self.display_name}
+        header["id"] = secrets.token_hex(8)
+        return header, [self.path.read_bytes()]
 
 
 class Sandbox:
@@ -183,7 +71,6 @@ class Sandbox:
         self._zygote = zygote
         self._spec = spec
         self._limits = zygote.limits
-        self._workdir = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._process: _Process | None = None
         self._import_error: StudentImportFailed | None = None
         self.output = _OutputBuffer(self._limits.output_bytes)
@@ -214,19 +101,19 @@ class Sandbox:
         return self._request(request, args, kwargs or {}, timeout, label or func)
 
     def close(self) -> None:
-        """End the sandbox process and remove its working directory."""
+        """End the sandbox process (the template removes its working directory)."""
         self._stop()
-        shutil.rmtree(self._workdir, ignore_errors=True)
 
     def _request(
         self, request: dict, args: tuple, kwargs: dict, timeout: float | None, label: str
     ) -> Any:
         process = self._ensure_process()
         request["payload"], blobs = wire.encode((list(args), dict(kwargs)))
+        request["id"] = secrets.token_hex(8)
         limit = timeout or self._limits.call_timeout_s
         try:
             wire.send_message(process.sock, request, blobs)
-            header, reply_blobs = process.receive(limit, self.output)
+            header, reply_blobs = process.reply_to(request["id"], limit, self.output)
         except TimeoutError:
             self._stop()
             raise StudentTimeout(label, limit) from None
@@ -240,6 +127,7 @@ class Sandbox:
             try:
                 return wire.decode(header.get("value"), blobs)
             except wire.WireError as exc:
+                self._stop()  # what follows on the channel cannot be trusted either
                 raise StudentCrashed(label, f"sent back malformed data: {exc}") from None
         raise _raised(label, header.get("error"), self._spec)
 
@@ -251,21 +139,24 @@ class Sandbox:
         return self._process
 
     def _start_process(self) -> _Process:
+        load = self._spec.load_message()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         try:
-            pid = self._zygote.spawn(self._spec, self._workdir, theirs.fileno(), out_w)
+            pid = self._zygote.spawn(theirs.fileno(), out_w)
         finally:
             theirs.close()
             os.close(out_w)
         process = _Process(pid, ours, out_r)
-        self._await_ready(process)
+        self._await_ready(process, load)
         return process
 
-    def _await_ready(self, process: _Process) -> None:
+    def _await_ready(self, process: _Process, load: tuple[dict, list[bytes]]) -> None:
         name = self._spec.display_name
+        header, blobs = load
         try:
-            header, _ = process.receive(self._limits.import_timeout_s, self.output)
+            wire.send_message(process.sock, header, blobs)
+            header, _ = process.reply_to(header["id"], self._limits.import_timeout_s, self.output)
         except TimeoutError:
             self._process = process
             self._stop()
@@ -290,16 +181,17 @@ class Sandbox:
             raise self._import_error
 
     def _stop(self) -> str:
-        """Kill and reap the current process; return how it ended ('' if none)."""
+        """Have the template kill and reap the current process; return how it ended ('' if none)."""
         process, self._process = self._process, None
         if process is None:
             return ""
+        try:
+            how = self._zygote.reap(process.pid)
+        except SandboxStartError:
+            how = "unknown"
         process.drain(self.output)
         process.close()
-        try:
-            return self._zygote.reap(process.pid)
-        except SandboxStartError:
-            return "unknown"
+        return how
 
 
 class _Process:
@@ -330,6 +222,21 @@ class _Process:
                 self.drain(output)
                 return message
 
+    def reply_to(
+        self, request_id: str, timeout: float, output: _OutputBuffer
+    ) -> tuple[dict, list[bytes]]:
+        """The reply carrying ``request_id``; frames carrying another id are skipped.
+
+        Ids are random, so a frame the student's code wrote on the channel (or a
+        reply it made stale) can never pass for the answer to a later request.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            header, blobs = self.receive(deadline - time.monotonic(), output)
+            if header.get("id") == request_id:
+                return header, blobs
+            log.debug("skipped a frame that answers no pending request")
+
     def drain(self, output: _OutputBuffer) -> None:
         while True:
             try:
@@ -342,7 +249,6 @@ class _Process:
 
     def close(self) -> None:
         self.sock.close()
-        _kill_group(self.pid)
         os.close(self.out_fd)
 
 
@@ -408,11 +314,3 @@ def _crash_text(how: str, exc: BaseException) -> str:
     if how == f"killed by {signal.SIGXCPU.name}":
         return "killed by SIGXCPU: the CPU-time limit was reached"
     return how
-
-
-def _kill_group(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass

@@ -1,38 +1,155 @@
 """The template ("zygote") process: pay the heavy imports once, fork a sandbox per request.
 
-Started by the judge as a separate, fresh interpreter (it never holds the
-judge's memory: no expected values, no hidden inputs). It pre-imports numpy,
-torch (one thread, before any torch op: forking after a multi-threaded op
-deadlocks children) and sympy, then serves requests on a SOCK_SEQPACKET
-control socket:
+Started by the judge as a separate, fresh interpreter, inside bubblewrap at the
+``namespaces`` level (see :mod:`grader.sandbox.isolation`). It never holds the
+judge's memory: no expected values, no hidden inputs, no student file paths.
+It closes every descriptor it inherited but its control socket, makes itself
+non-dumpable and a child subreaper, pre-imports numpy, torch (one thread,
+before any torch op: forking after a multi-threaded op deadlocks children) and
+sympy, then serves requests on a SOCK_SEQPACKET control socket:
 
-- ``spawn``: fork a child that starts a new session, applies the limits,
-  moves into its private working directory and serves the student's module
-  over the socket passed with the request (see :mod:`grader.sandbox.child`);
-  its stdout and stderr go to the pipe passed alongside.
-- ``reap``: report how a child ended (exit code or signal).
+- ``spawn``: make a private working directory, fork a child that confines itself
+  (:mod:`grader.sandbox.confine`) and serves one student's module over the
+  socket passed with the request (:mod:`grader.sandbox.child`); its stdout and
+  stderr go to the pipe passed alongside. Replies with the child's pid as seen here.
+- ``reap``: kill that child's process group, say how it ended, then clear up
+  (:mod:`grader.sandbox.sweep`): stray processes, its working directory, and,
+  once no sandbox is live, every scratch place it could have written to.
+
+Only pids this template spawned are ever signalled; the judge never kills by pid
+(inside a PID namespace the numbers mean something else outside).
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
 import socket
 import sys
+import tempfile
+import time
 import warnings
+from dataclasses import dataclass
+
+from grader.sandbox import seccomp, sweep
+from grader.sandbox.confine import close_other_fds, confine, die_with_parent
+from grader.sandbox.limits import Limits
 
 CONTROL_BUFFER = 1 << 16
+PR_SET_DUMPABLE = 4
+UID_BASE = 2_000_000_000  # process level as root: each template's sandboxes get BASE + its pid
+_COMMON_MODULES = (
+    "fractions",
+    "decimal",
+    "random",
+    "statistics",
+    "itertools",
+    "copy",
+    "math",
+    "encodings.idna",
+)
+
+
+@dataclass
+class _Child:
+    workdir: str
+    started: float
+
+
+class Template:
+    """The template's state: its mode and the sandboxes it has spawned and not yet reaped."""
+
+    def __init__(self, level: str, own_uid: bool) -> None:
+        self.namespaces = level == "namespaces"
+        self.uid = UID_BASE + os.getpid() if own_uid else None
+        self.children: dict[int, _Child] = {}
+        self.exits: dict[int, str] = {}
+        self.dirty_since: float | None = None
+        self.seccomp = seccomp.compile_filter((os.getpid(), os.getppid()))
+        # Folders the template reads from: if one moved (a venv under the sandbox's
+        # writable /tmp, renamed by a student), start afresh rather than serve a broken view.
+        self.anchors = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))}
+
+    def spawn(self, request: dict, fds: list[int]) -> int:
+        sock_fd, out_fd = fds[0], fds[1]
+        workdir = self._make_workdir()
+        started = time.time()
+        pid = os.fork()
+        if pid == 0:
+            _become_sandbox(request, (sock_fd, out_fd), workdir, self.uid, self.seccomp)
+        os.close(sock_fd)
+        os.close(out_fd)
+        self.children[pid] = _Child(workdir, started)
+        self.dirty_since = min(self.dirty_since or started, started)
+        return pid
+
+    def reap(self, pid: int) -> str:
+        """Kill the child ``pid`` spawned here, clear up after it, say how it had ended."""
+        child = self.children.pop(pid, None)
+        if child is None:
+            return "unknown"
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        status = self.exits.pop(pid, None) or _wait(pid)
+        self._clear_up(child)
+        return status
+
+    def collect(self) -> None:
+        """Reap every exited child; remember how the sandboxes among them ended."""
+        for pid, status in sweep.reap_zombies().items():
+            if pid in self.children:
+                self.exits[pid] = describe_status(status)
+
+    def _make_workdir(self) -> str:
+        if self.namespaces:
+            return tempfile.mkdtemp(prefix="box-", dir="/tmp")
+        workdir = tempfile.mkdtemp(prefix="grader-sandbox-")
+        if self.uid is not None:
+            os.chown(workdir, self.uid, self.uid)
+        return workdir
+
+    def _clear_up(self, child: _Child) -> None:
+        live = set(self.children)
+        if self.namespaces and not live:
+            sweep.kill_all_but_me()
+        else:
+            sweep.kill_descendants(keep_sessions=live)
+        self.collect()
+        sweep.remove_tree(child.workdir)
+        if live:
+            return
+        if self.namespaces:
+            for folder in sweep.NAMESPACE_SCRATCH:
+                sweep.empty_dir(folder)
+            sweep.remove_sysv_ipc(None, None)
+        else:
+            uid = os.getuid() if self.uid is None else self.uid
+            since = self.dirty_since or child.started
+            sweep.clean_world_writable(uid, since, shared_uid=self.uid is None)
+            sweep.remove_sysv_ipc(uid, since if self.uid is None else None)
+        self.dirty_since = None
+        if not all(os.path.isdir(anchor) for anchor in self.anchors):
+            os._exit(75)  # the judge starts a fresh template at the next spawn
 
 
 def main() -> None:
-    """Entry point: ``python -c ... <control fd>`` (see grader.sandbox.parent)."""
-    ctrl = socket.socket(fileno=int(sys.argv[1]))
-    _die_with_parent()
+    """Entry point: ``python -c ... <control fd> <package parent> <level> <own uid: 0|1>``."""
+    ctrl_fd, level, own_uid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+    close_other_fds((ctrl_fd,))
+    ctrl = socket.socket(fileno=ctrl_fd)
+    die_with_parent()
+    _harden()
     info = _preimport()
+    template = Template(level, own_uid)
+    info.update(seccomp=bool(template.seccomp), sandbox_uid=template.uid)
+    if own_uid:  # its sandboxes may not be able to import these themselves
+        _warm_up_symbolic()
+        _warm_up_training()
     ctrl.send(json.dumps({"ready": True, **info}).encode())
-    exits: dict[int, str] = {}
     while True:
         try:
             data, fds, _flags, _addr = socket.recv_fds(ctrl, CONTROL_BUFFER, 4)
@@ -40,90 +157,136 @@ def main() -> None:
             return
         if not data:
             return
-        request = json.loads(data)
-        _collect_exits(exits)
-        reply = _handle(request, fds, exits)
-        ctrl.send(json.dumps(reply).encode())
+        template.collect()
+        ctrl.send(json.dumps(_handle(template, json.loads(data), fds)).encode())
+
+
+def _harden() -> None:
+    sweep.become_subreaper()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _preimport() -> dict:
     warnings.simplefilter("ignore")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import numpy  # noqa: F401
-    import sympy  # noqa: F401
+    import sympy
     import torch
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
-    import grader.sandbox.child
-    import grader.sandbox.limits  # noqa: F401
+    for name in _COMMON_MODULES:
+        __import__(name)
+    _warm_up(sympy)
+    import grader.sandbox.child  # noqa: F401
 
     cuda = bool(torch.cuda.is_available())
-    return {"torch": torch.__version__, "cuda": cuda, "pid": os.getpid()}
+    return {
+        "torch": torch.__version__,
+        "cuda": cuda,
+        "uid": os.getuid(),
+    }
 
 
-def _handle(request: dict, fds: list[int], exits: dict[int, str]) -> dict:
-    if request.get("op") == "spawn":
-        return {"pid": _spawn(request, fds)}
-    if request.get("op") == "reap":
-        return {"status": _reap(int(request["pid"]), exits)}
+def _warm_up(sympy) -> None:
+    """Pay once, here, the lazy imports and first-call costs every sandbox would pay.
+
+    Also what lets a sandbox that runs as another uid use modules it could not
+    read (a Python installed under /root). Never fails the template.
+    """
+    try:
+        x = sympy.Symbol("x", positive=True)
+        expr = (x + 1) ** 2 / x
+        str(expr), expr.free_symbols  # what sending a sympy value back needs
+        _import_probes()
+    except Exception:  # a warm-up, nothing more
+        pass
+
+
+def _warm_up_symbolic() -> None:
+    """sympy's simplify and diff import their machinery on first use."""
+    try:
+        import sympy
+
+        x = sympy.Symbol("x", positive=True)
+        sympy.simplify(sympy.diff((x + 1) ** 2 / x, x))
+    except Exception:  # a warm-up, nothing more
+        pass
+
+
+def _warm_up_training() -> None:
+    """A torch optimizer's first use imports some 350 modules (0.8 s).
+
+    Only for sandboxes with a uid of their own, which may not be able to import them.
+    Elsewhere each sandbox that trains pays it (warming up here would delay the first
+    sandbox of every run; a batch could opt in).
+    """
+    try:
+        import torch
+
+        nn = torch.nn
+        model = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 1))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss = torch.nn.functional.mse_loss(model(torch.ones(2, 3)), torch.zeros(2, 1))
+        loss.backward()
+        optimizer.step()
+    except Exception:  # a warm-up, nothing more
+        pass
+
+
+def _import_probes() -> None:
+    """Import every exercise's probes module (public grader code)."""
+    import importlib
+    import pkgutil
+
+    import grader.course
+
+    for info in pkgutil.iter_modules(grader.course.__path__):
+        try:
+            importlib.import_module(f"grader.course.{info.name}.probes")
+        except Exception:  # an exercise being written, or one without probes
+            pass
+
+
+def _handle(template: Template, request: dict, fds: list[int]) -> dict:
+    op = request.get("op")
+    if op == "spawn" and len(fds) == 2:
+        return {"pid": template.spawn(request, fds)}
     for fd in fds:
         os.close(fd)
-    return {"error": f"unknown op {request.get('op')!r}"}
+    if op == "reap":
+        return {"status": template.reap(int(request["pid"]))}
+    return {"error": f"unknown op {op!r}"}
 
 
-def _spawn(request: dict, fds: list[int]) -> int:
-    sock_fd, out_fd = fds[0], fds[1]
-    pid = os.fork()
-    if pid == 0:
-        _become_sandbox(request, sock_fd, out_fd)  # never returns
-    os.close(sock_fd)
-    os.close(out_fd)
-    return pid
-
-
-def _become_sandbox(request: dict, sock_fd: int, out_fd: int) -> None:
+def _become_sandbox(
+    request: dict, fds: tuple[int, int], workdir: str, uid: int | None, program: bytes
+) -> None:
+    """The forked child: confine, then serve the student's module; never returns."""
     code = 0
+    sock_fd, out_fd = fds
     try:
         from grader.sandbox import child
-        from grader.sandbox.limits import Limits, apply_limits
 
-        os.setsid()
-        _die_with_parent()
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
-        os.close(out_fd)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.chdir(request["workdir"])
-        os.environ.update(HOME=request["workdir"], TMPDIR=request["workdir"])
-        apply_limits(Limits.from_dict(request["limits"]))
-        child.serve(socket.socket(fileno=sock_fd), request["spec"])
+        confine(sock_fd, out_fd, workdir, Limits.from_dict(request["limits"]), uid, program)
+        child.serve(socket.socket(fileno=sock_fd), workdir)
     except BaseException:
         code = 70
     finally:
         os._exit(code)
 
 
-def _reap(pid: int, exits: dict[int, str]) -> str:
-    if pid not in exits:
-        try:
-            _pid, status = os.waitpid(pid, 0)
-            exits[pid] = describe_status(status)
-        except ChildProcessError:
-            return "unknown"
-    return exits.pop(pid)
-
-
-def _collect_exits(exits: dict[int, str]) -> None:
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        exits[pid] = describe_status(status)
+def _wait(pid: int) -> str:
+    try:
+        _pid, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "unknown"
+    return describe_status(status)
 
 
 def describe_status(status: int) -> str:
@@ -136,15 +299,6 @@ def describe_status(status: int) -> str:
             name = str(sig)
         return f"killed by {name}"
     return f"exit code {os.WEXITSTATUS(status)}"
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 if __name__ == "__main__":

@@ -1,0 +1,107 @@
+"""``grade doctor``: what isolation student code gets on this machine, and a smoke test.
+
+Prints the isolation level the sandbox would run at (and why no stronger one),
+what it protects and what it does not, the seccomp layer, Python, torch and
+CUDA, then starts a real sandbox and reports what it could see and do.
+Exit codes: 0 fine, 2 the requested level is unavailable (``--isolation strict``),
+3 the sandbox did not work.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from grader.errors import GraderError
+from grader.sandbox import Limits, Sandbox, SourceSpec, Zygote, seccomp
+from grader.sandbox import isolation as iso
+from grader.sandbox.hardening import harden_judge_process
+
+SMOKE_MODULE = '''
+import os, socket
+
+def facts(course_root, judge_pid):
+    """What a sandbox sees: its uid, the network, the course files, the judge."""
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=1).close()
+        network = "reachable"
+    except OSError as exc:
+        network = f"blocked ({type(exc).__name__})"
+    solutions = os.path.join(course_root, "solutions")
+    return {
+        "uid": os.getuid(),
+        "network": network,
+        "course": "visible" if os.path.exists(solutions) else "not visible",
+        "judge": "visible" if os.path.exists(f"/proc/{judge_pid}/cmdline") else "not visible",
+        "cwd": os.getcwd(),
+    }
+'''
+
+
+@click.command("doctor")
+@click.option(
+    "--isolation",
+    type=click.Choice(iso.CHOICES),
+    default="auto",
+    show_default=True,
+    help="The level to check: auto, strict (namespaces or fail) or process.",
+)
+def doctor_command(isolation: str) -> None:
+    """Check the sandbox on this machine: isolation level, torch, CUDA, a smoke test."""
+    harden_judge_process()
+    try:
+        plan = iso.choose(isolation)
+    except GraderError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    chosen = plan.isolation.with_seccomp(seccomp.available())
+    _describe(chosen, plan.tried)
+    sys.exit(_smoke_test(isolation))
+
+
+def _describe(chosen: iso.Isolation, tried: tuple[str, ...]) -> None:
+    click.echo(f"isolation      {chosen.label}")
+    _list("protects", chosen.protects)
+    _list("not protected", chosen.unprotected or ("nothing listed for this level",))
+    if tried:
+        _list("not used", tried)
+    state = "on (fork/exec, Internet sockets, ptrace denied)" if seccomp.available() else "off"
+    click.echo(f"seccomp        {state}{'' if seccomp.available() else ' (libseccomp not found)'}")
+    click.echo(f"python         {platform.python_version()} ({sys.executable})")
+
+
+def _list(title: str, items: tuple[str, ...]) -> None:
+    for index, item in enumerate(items):
+        click.echo(f"{title if index == 0 else '':14} - {item}")
+
+
+def _smoke_test(isolation: str) -> int:
+    """Start a template and one sandbox; print what it saw. 0 when it worked, else 3."""
+    with tempfile.TemporaryDirectory(prefix="grader-doctor-") as tmp:
+        source = Path(tmp) / "smoke.py"
+        source.write_text(SMOKE_MODULE, encoding="utf-8")
+        try:
+            with Zygote.start(Limits(), isolation) as zygote:
+                info = zygote.info()
+                cuda = "available" if info.get("cuda") else "not available"
+                click.echo(f"torch          {info.get('torch')}, CUDA {cuda}")
+                started = time.perf_counter()
+                box = Sandbox(zygote, SourceSpec(source, "smoke", "smoke.py"))
+                try:
+                    facts = box.call("facts", (iso.course_root(), os.getpid()))
+                finally:
+                    box.close()
+        except Exception as exc:  # the doctor reports whatever went wrong, in one line
+            click.echo(f"smoke test     FAILED: {type(exc).__name__}: {exc}")
+            return 3
+    elapsed = (time.perf_counter() - started) * 1000
+    click.echo(f"smoke test     ok: a sandbox answered in {elapsed:.0f} ms")
+    for key in ("uid", "network", "course", "judge"):
+        click.echo(f"  {key:12} {facts.get(key)}")
+    return 0

@@ -1,0 +1,175 @@
+"""The judge's handle on the template process (:mod:`grader.sandbox.zygote`).
+
+    zygote = Zygote.start(limits, isolation="auto")   # returns at once; imports run meanwhile
+    handle = zygote.spawn(sock_fd, out_fd)            # a sandbox process serving on sock_fd
+    zygote.reap(handle)                               # killed, cleared up, how it ended
+
+The template runs at the isolation level :func:`grader.sandbox.isolation.choose`
+picked. If it dies (a student's sandbox may kill its parent when it shares its
+uid, or the machine runs out of memory), the next spawn starts a fresh one: the
+sandboxes of the old one died with it, and their handles reap as "unknown".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.errors import SandboxStartError
+from grader.sandbox import isolation as iso
+from grader.sandbox import seccomp
+from grader.sandbox.isolation import Isolation
+from grader.sandbox.limits import Limits
+
+log = logging.getLogger(__name__)
+
+_BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv.pop(2)); "
+    "from grader.sandbox.zygote import main; del sys.path[0]; main()"
+)
+_GENERATION = 1 << 32  # a handle is generation * _GENERATION + pid
+
+
+class Zygote:
+    """A running template process that forks sandboxes on request."""
+
+    def __init__(self, command: list[str], env: dict, limits: Limits, isolation: Isolation) -> None:
+        self._command = command
+        self._env = env
+        self.limits = limits
+        self.isolation = isolation
+        self._generation = 0
+        self._info: dict | None = None
+        self._launch()
+
+    @classmethod
+    def start(cls, limits: Limits | None = None, isolation: str = "auto") -> Zygote:
+        """Launch the template process; returns at once (imports continue in the background).
+
+        ``isolation`` is "auto" (the strongest level available here, with a warning
+        below namespaces), "strict" (namespaces or IsolationUnavailable) or "process".
+        """
+        limits = limits or Limits()
+        plan = iso.choose(isolation)
+        chosen = plan.isolation.with_seccomp(limits.seccomp and seccomp.available())
+        iso.warn_once(chosen)
+        env = iso.sandbox_environment()
+        env["HOME"] = tempfile.gettempdir()
+        package_parent = str(Path(__file__).resolve().parents[2])
+        tail = [package_parent, chosen.level, "1" if chosen.own_uid else "0"]
+        command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
+        return cls(command, env, limits, chosen)
+
+    def info(self, timeout: float = 120.0) -> dict:
+        """Wait until the imports are done; torch version, CUDA and seccomp availability."""
+        if self._info is None:
+            self._info = self._receive(timeout, "start")
+        return self._info
+
+    def spawn(self, sock_fd: int, out_fd: int) -> int:
+        """Fork a sandbox that will serve on ``sock_fd``; returns an opaque handle for :meth:`reap`.
+
+        The handle holds the pid *as the template sees it*: inside a PID namespace that
+        number means another process outside, so the judge never signals it.
+        """
+        if self._info is not None and self._proc.poll() is not None:
+            self._relaunch()
+        try:
+            return self._spawn(sock_fd, out_fd)
+        except SandboxStartError:
+            if self._info is None:
+                raise  # it never started: relaunching would fail the same way
+            self._relaunch()
+            return self._spawn(sock_fd, out_fd)
+
+    def _spawn(self, sock_fd: int, out_fd: int) -> int:
+        self.info()
+        request = {"op": "spawn", "limits": self.limits.to_dict()}
+        try:
+            socket.send_fds(self._ctrl, [json.dumps(request).encode()], [sock_fd, out_fd])
+        except OSError as exc:
+            raise SandboxStartError(f"the sandbox template process is gone: {exc}") from None
+        pid = int(self._receive(30.0, "spawn")["pid"])
+        return self._generation * _GENERATION + pid
+
+    def reap(self, handle: int) -> str:
+        """Have the template kill that sandbox (and its strays), clear up, and say how it ended."""
+        generation, pid = divmod(handle, _GENERATION)
+        if generation != self._generation or self._proc.poll() is not None:
+            return "unknown"  # it died with the template that forked it
+        try:
+            self._ctrl.send(json.dumps({"op": "reap", "pid": pid}).encode())
+        except OSError:
+            return "unknown"
+        return str(self._receive(60.0, "reap").get("status", "unknown"))
+
+    def close(self) -> None:
+        """Stop the template process (its children die with it)."""
+        self._ctrl.close()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._stderr.close()
+
+    def _launch(self) -> None:
+        ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = [a.replace("{fd}", str(theirs.fileno())) for a in self._command]
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        try:
+            self._proc = subprocess.Popen(
+                command,
+                pass_fds=(theirs.fileno(),),
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+            )
+        except OSError as exc:
+            ctrl.close()
+            raise SandboxStartError(f"could not start the sandbox process: {exc}") from exc
+        finally:
+            theirs.close()
+        self._ctrl = ctrl
+        self._generation += 1
+
+    def _relaunch(self) -> None:
+        log.warning("the sandbox template process ended (%s); starting a new one", self._status())
+        self.close()
+        self._info = None
+        self._launch()
+
+    def _receive(self, timeout: float, what: str) -> dict:
+        ready, _, _ = select.select([self._ctrl], [], [], timeout)
+        try:
+            data = self._ctrl.recv(1 << 16) if ready else b""
+        except OSError:
+            data = b""
+        if not data:
+            raise SandboxStartError(
+                f"the sandbox template process failed during {what}: {self._stderr_tail()}"
+            )
+        return json.loads(data)
+
+    def _status(self) -> str:
+        code = self._proc.poll()
+        return "running" if code is None else f"exit status {code}"
+
+    def _stderr_tail(self) -> str:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._stderr.seek(0)
+        err = self._stderr.read().decode(errors="replace")
+        return err.strip()[-2000:] or f"exit status {self._proc.returncode}"
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

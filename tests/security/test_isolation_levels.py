@@ -1,0 +1,249 @@
+"""The isolation level: chosen, enforced, reported (results, gradebook, doctor), and what a
+sandbox actually sees at each level."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from attack_catalog import SOLUTION, in_param_count
+from click.testing import CliRunner
+from security_support import JUDGE_SECRET, write_workspace
+from support import REPO
+
+from grader import course
+from grader.api import Session
+from grader.batch.gradebook import Gradebook
+from grader.cli_doctor import doctor_command
+from grader.errors import IsolationUnavailable, UsageError
+from grader.sandbox import Sandbox, SourceSpec, isolation
+
+LOOK_AROUND = '''
+import os, socket
+
+def look(course_root):
+    """What this sandbox can see and do."""
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=1).close()
+        network = "open"
+    except OSError as exc:
+        network = type(exc).__name__
+    try:
+        with open(os.path.join(course_root, "attack-write-test"), "w") as f:
+            f.write("x")
+        write = "written"
+    except OSError as exc:
+        write = type(exc).__name__
+    return {
+        "uid": os.getuid(),
+        "groups": os.getgroups(),
+        "course_visible": os.path.exists(os.path.join(course_root, "solutions")),
+        "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+        "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+        "environ": dict(os.environ),
+        "network": network,
+        "write_course_root": write,
+        "root_writable": os.access("/", os.W_OK),
+    }
+'''
+
+FORBIDDEN = """
+import os, socket, subprocess
+
+def attempt(what):
+    try:
+        if what == "fork":
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+        elif what == "exec":
+            subprocess.run(["/bin/true"])
+        elif what == "inet":
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        elif what == "kill_template":
+            os.kill(os.getppid(), 0)
+        elif what == "thread":
+            import threading
+            thread = threading.Thread(target=lambda: None)
+            thread.start()
+            thread.join()
+        return "allowed"
+    except OSError as exc:
+        return type(exc).__name__
+"""
+
+
+def sandbox_call(session: Session, tmp_path: Path, code: str, func: str, *args):
+    source = tmp_path / "probe.py"
+    source.write_text(code)
+    box = Sandbox(session.zygote, SourceSpec(source, "probe", "probe.py"))
+    try:
+        return box.call(func, args)
+    finally:
+        box.close()
+
+
+@pytest.fixture
+def no_bwrap(monkeypatch):
+    """As if bubblewrap were not installed (the level is chosen afresh)."""
+    real_which = isolation.shutil.which
+    monkeypatch.setattr(isolation, "_PLAN_CACHE", {})
+    monkeypatch.setattr(
+        isolation.shutil,
+        "which",
+        lambda name, *a, **k: None if name == "bwrap" else real_which(name, *a, **k),
+    )
+
+
+def test_strict_refuses_to_grade_without_namespaces(no_bwrap):
+    with pytest.raises(IsolationUnavailable, match="bubblewrap") as raised:
+        Session.start(device="cpu", isolation="strict")
+    assert isinstance(raised.value, UsageError) and raised.value.exit_code == 2
+
+
+def test_auto_falls_back_to_the_process_level_and_says_what_is_unprotected(no_bwrap):
+    plan = isolation.choose("auto")
+    assert plan.isolation.level == "process"
+    assert "bubblewrap (bwrap) is not installed" in plan.tried[0]
+    warning = plan.isolation.warning()
+    assert warning.startswith("sandbox isolation is process (") and "not protected:" in warning
+    assert "\n" not in warning
+
+
+def test_the_fallback_warning_is_logged_once(no_bwrap, monkeypatch, caplog):
+    monkeypatch.setattr(isolation, "_WARNED", set())
+    chosen = isolation.choose("auto").isolation
+    with caplog.at_level(logging.WARNING, logger="grader.sandbox.isolation"):
+        isolation.warn_once(chosen)
+        isolation.warn_once(chosen)
+    assert len(caplog.records) == 1
+
+
+def test_an_unknown_isolation_is_a_usage_error():
+    with pytest.raises(UsageError, match="--isolation must be one of"):
+        isolation.choose("maximal")
+
+
+def test_every_result_and_the_gradebook_record_the_level(level_session, tmp_path):
+    workspace = write_workspace(tmp_path / "ws", "ex4_5", SOLUTION, None)
+    result = level_session.grade([course.find("ex4_5")], workspace, include_hidden=False)[0]
+    level = level_session.zygote.isolation.level
+    assert result.isolation == level_session.isolation and result.isolation.startswith(level)
+    assert result.to_dict()["isolation"] == result.isolation
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        book.record("bob", "h", "1", [result], isolation=level_session.isolation)
+        assert book.latest("bob").isolation == result.isolation
+        assert book.latest("bob").exercise("ex4_5").isolation == result.isolation
+
+
+def test_the_judge_is_not_dumpable(level_session):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_DUMPABLE is Linux only")
+    assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
+
+
+def test_what_a_sandbox_sees_at_each_level(level_session, tmp_path):
+    seen = sandbox_call(level_session, tmp_path, LOOK_AROUND, "look", str(REPO))
+    assert JUDGE_SECRET not in json.dumps(seen["environ"])
+    assert set(seen["environ"]) <= {
+        *isolation.sandbox_environment(),
+        *("HOME", "TMPDIR", "USER", "LOGNAME", "PWD", "TORCHINDUCTOR_CACHE_DIR"),
+    }
+    assert seen["fds"][:3] == [0, 1, 2] and len(seen["fds"]) <= 5  # + its socket, + listdir's
+    assert seen["write_course_root"] != "written" and not (REPO / "attack-write-test").exists()
+    if level_session.zygote.isolation.level == "namespaces":
+        assert seen["uid"] == 65534 and seen["groups"] == []
+        assert not seen["course_visible"]
+        assert len(seen["pids"]) <= 3  # its init, the template, itself
+        assert seen["network"] != "open" and not seen["root_writable"]
+    elif os.geteuid() == 0:
+        assert seen["uid"] == level_session.zygote.info()["sandbox_uid"] != 0
+        assert seen["groups"] == []
+
+
+@pytest.mark.parametrize("what", ["fork", "exec", "inet", "kill_template"])
+def test_seccomp_denies_processes_internet_and_signals_to_the_template(
+    level_session, tmp_path, what
+):
+    if not level_session.zygote.info().get("seccomp"):
+        pytest.skip("libseccomp is not available here: the seccomp layer is off")
+    assert sandbox_call(level_session, tmp_path, FORBIDDEN, "attempt", what) == "PermissionError"
+    assert sandbox_call(level_session, tmp_path, FORBIDDEN, "attempt", "thread") == "allowed"
+
+
+@pytest.mark.parametrize("level", ["process", "strict"])
+def test_doctor_reports_the_level_and_a_working_sandbox(level):
+    if level == "strict" and isolation.shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap (bwrap) is not installed: the namespace level is not tested here")
+    outcome = CliRunner().invoke(doctor_command, ["--isolation", level])
+    assert outcome.exit_code == 0, outcome.output
+    expected = "namespaces (" if level == "strict" else "process ("
+    assert f"isolation      {expected}" in outcome.output
+    assert "smoke test     ok" in outcome.output and "torch" in outcome.output
+
+
+def test_doctor_strict_without_namespaces_exits_2(no_bwrap):
+    outcome = CliRunner().invoke(doctor_command, ["--isolation", "strict"])
+    assert outcome.exit_code == 2 and "bubblewrap" in outcome.output
+
+
+SHOW_EVERYTHING = """
+import os, sys
+print(dict(os.environ), sys.argv)
+for pid in os.listdir("/proc"):
+    for part in ("environ", "cmdline"):
+        try:
+            print(open(f"/proc/{pid}/{part}", "rb").read().decode(errors="replace"))
+        except OSError:
+            pass
+"""
+
+
+def test_the_cli_judge_environment_never_reaches_a_result(tmp_path):
+    secret = "CLI-SECRET-" + os.urandom(8).hex()
+    workspace = write_workspace(tmp_path / "ws", "ex4_5", in_param_count(SHOW_EVERYTHING), None)
+    env = {**os.environ, "GRADER_SECRET_TOKEN": secret}
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "ex4_5", "--submission", str(workspace), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert secret not in done.stdout and secret not in done.stderr
+    assert json.loads(done.stdout)["isolation"]
+
+
+HUGE_EXPRESSION = """
+import sympy
+M0, N, L = sympy.symbols("M0 N L", positive=True, integer=True)
+return sympy.exp(sympy.exp(sympy.exp(sympy.exp(M0))))
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="grader/course/ex4_5/judging.py expect_expr_value evaluates the student's "
+    "expression in the judge without a time limit (reported to the lead)",
+)
+def test_a_hanging_expression_from_student_code_does_not_hang_the_judge(tmp_path):
+    marker = '    M0, N, L = sympy.symbols("M0 N L", positive=True, integer=True)\n'
+    code = SOLUTION.replace(
+        marker, "".join(f"    {line}\n" for line in HUGE_EXPRESSION.split("\n") if line) + marker, 1
+    )
+    assert code != SOLUTION
+    workspace = write_workspace(tmp_path / "ws", "ex4_5", code, None)
+    command = [sys.executable, "-m", "grader", "ex4_5", "--submission", str(workspace)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        pytest.fail("grading did not finish within 30 s")
+    assert done.returncode == 1 and "param_count_expr" in done.stdout
