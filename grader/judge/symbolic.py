@@ -262,6 +262,22 @@ def _different(
     )
 
 
+def evaluate_at(
+    expr: sympy.Expr, point: Mapping[str, sympy.Integer], seconds: float
+) -> sympy.Expr | None:
+    """``expr`` at ``point`` (symbols matched by name), simplified to a number within
+    ``seconds``; None if undefined, not finite, or out of time. Worker process only."""
+
+    def value() -> sympy.Expr | None:
+        names = {symbol.name: symbol for symbol in expr.free_symbols}
+        result = sympy.nsimplify(
+            expr.xreplace({names[n]: v for n, v in point.items() if n in names})
+        )
+        return result if result.is_number and result.is_finite else None
+
+    return _attempt(seconds, value)  # type: ignore[return-value]
+
+
 def _show(value: sympy.Expr | None) -> str:
     if value is None:
         return "undefined (division by zero)"

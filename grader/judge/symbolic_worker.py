@@ -15,6 +15,9 @@ per line on stdout, after a first ``{"ready": true}`` line once sympy is importe
      "functions": [name, ...], "time_limit_s": float, "seed": int}  -> Verdict.to_dict()
     {"op": "check", "text": str, "symbols": ..., "functions": ...}
         -> {"ok": true} | {"ok": false, "message": str, "token": str}
+    {"op": "evaluate", "text": str, "symbols": ..., "functions": ..., "point": {name: int},
+     "time_limit_s": float}
+        -> {"ok": true, "value": str} | {"ok": false, "message": str}
     anything that fails                                              -> {"error": str}
 
 The child caps its own address space (:data:`MEMORY_LIMIT_BYTES`) so that a blow-up
@@ -121,6 +124,34 @@ class SymbolicJudge:
         if reply is None:
             return timeout_message(time_limit_s)
         return None if reply["ok"] else str(reply["message"])
+
+    def evaluate(
+        self,
+        text: str,
+        symbols: Mapping[str, Domain],
+        point: Mapping[str, int],
+        *,
+        functions: frozenset[str] = DEFAULT_FUNCTIONS,
+        time_limit_s: float = 2.0,
+    ) -> str:
+        """The exact value of expression ``text`` at ``point`` (e.g. ``"26371"``, ``"7/2"``).
+
+        Returns a sentence starting with "could not" when the text does not parse, the
+        value is undefined, or it takes longer than ``time_limit_s`` (the worker is
+        then killed): a student's expression can never stall the judge.
+        """
+        request = {
+            "op": "evaluate",
+            "text": text,
+            "symbols": {name: domain.value for name, domain in symbols.items()},
+            "functions": sorted(functions),
+            "point": {name: int(value) for name, value in point.items()},
+            "time_limit_s": time_limit_s,
+        }
+        reply = self._call(request, time_limit_s)
+        if reply is None:
+            return f"could not be evaluated within {time_limit_s:g} s"
+        return str(reply["value"]) if reply["ok"] else f"could not be evaluated: {reply['message']}"
 
     def close(self) -> None:
         """End the worker (if any); a later request starts a new one."""
@@ -264,6 +295,8 @@ def handle(line: str) -> dict:
         functions = frozenset(request["functions"])
         if request["op"] == "check":
             return _check(request["text"], symbols, functions)
+        if request["op"] == "evaluate":
+            return _evaluate(request, symbols, functions)
         verdict = decide(
             request["student"],
             request["reference"],
@@ -283,6 +316,23 @@ def _check(text: str, symbols: dict[str, Domain], functions: frozenset[str]) -> 
     except ExpressionError as error:
         return {"ok": False, "message": str(error), "token": error.token}
     return {"ok": True}
+
+
+def _evaluate(request: dict, symbols: dict[str, Domain], functions: frozenset[str]) -> dict:
+    """The exact value of an expression at an integer point, under the request's time limit."""
+    import sympy
+
+    from grader.judge.symbolic import evaluate_at
+
+    try:
+        expr = parse_expression(request["text"], symbols, functions=functions)
+    except ExpressionError as error:
+        return {"ok": False, "message": str(error)}
+    point = {name: sympy.Integer(int(value)) for name, value in request["point"].items()}
+    value = evaluate_at(expr, point, float(request["time_limit_s"]))
+    if value is None:
+        return {"ok": False, "message": "the value is undefined or took too long"}
+    return {"ok": True, "value": str(value)}
 
 
 def _send(reply: dict) -> None:

@@ -169,20 +169,18 @@ def parse_student_expr(value: object, where: str):
         raise CheckFailed(f"{where}: the expression could not be read: {exc}") from None
 
 
-def expect_expr_value(expr, M0: int, N: int, L: int, expected: int, where: str) -> None:
-    """The parsed expression evaluates to ``expected`` at (M0, N, L)."""
-    import sympy
+def expect_expr_value(text: str, M0: int, N: int, L: int, expected: int, where: str) -> None:
+    """The expression ``text`` evaluates to ``expected`` at (M0, N, L).
 
-    names = {s.name: s for s in expr.free_symbols}
-    point = {names[n]: v for n, v in (("M0", M0), ("N", N), ("L", L)) if n in names}
-    value = sympy.nsimplify(expr.subs(point))
-    if value != expected:
-        fail(
-            f"{where} at M0={M0}, N={N}, L={L}",
-            str(expected),
-            str(value),
-            count_hint(M0, N, L, int(value)) if value.is_Integer else "",
-        )
+    Evaluated in the symbolic worker under a time limit: a student's expression such
+    as ``exp(exp(exp(exp(M0))))`` may take forever and must not stall the judge.
+    """
+    from grader.judge.symbolic_worker import shared_judge
+
+    value = shared_judge().evaluate(text, _domains(), {"M0": M0, "N": N, "L": L})
+    if value != str(expected):
+        hint = count_hint(M0, N, L, int(value)) if value.lstrip("-").isdigit() else ""
+        fail(f"{where} at M0={M0}, N={N}, L={L}", str(expected), value, hint)
 
 
 def expect_equivalent(student_text: str, reference_text: str, where: str) -> None:

@@ -42,9 +42,10 @@ def param_count_rejects_bad_arguments(sub) -> None:
 @checks.check(points=1)
 def param_count_expr_matches_small_cases(sub) -> None:
     """param_count_expr() is a sympy expression in M0, N, L that gives the same counts"""
-    expr = judging.parse_student_expr(sub.probe("expr_text"), "param_count_expr()")
+    value = sub.probe("expr_text")
+    judging.parse_student_expr(value, "param_count_expr()")
     for (M0, N, L), expected in SMALL_CASES.items():
-        judging.expect_expr_value(expr, M0, N, L, expected, "param_count_expr()")
+        judging.expect_expr_value(value.text, M0, N, L, expected, "param_count_expr()")
 
 
 @checks.check(points=2)
