@@ -23,6 +23,7 @@ from grader.sandbox import Limits, Zygote
 from grader.sandbox.hardening import harden_judge_process
 
 DEVICES = ("auto", "cpu", "cuda")
+ISOLATION_CHOICES = ("auto", "strict", "process")
 
 
 class Session:

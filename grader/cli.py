@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from grader import course
-from grader.api import DEVICES, Session, solution_workspace
+from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
 from grader.cli_doctor import doctor_command
 from grader.errors import GraderError, UsageError
 from grader.model import ExerciseResult
@@ -84,6 +84,13 @@ def _grading_options(func):
             default="auto",
             show_default=True,
             help="Where training checks run.",
+        ),
+        click.option(
+            "--isolation",
+            type=click.Choice(ISOLATION_CHOICES),
+            default="auto",
+            show_default=True,
+            help="Sandbox: strongest available; strict = namespaces or refuse; process = fallback.",
         ),
         click.option("-v", "--verbose", is_flag=True, help="Show messages of passed checks too."),
     ]
@@ -177,12 +184,13 @@ def _run(
     hidden: bool | None,
     as_json: bool,
     device: str,
+    isolation: str,
     verbose: bool,
 ) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if submission and solution:
         _exit_usage("--submission and --solution cannot be used together")
-    session = _or_exit(lambda: Session.start(device=device))
+    session = _or_exit(lambda: Session.start(device=device, isolation=isolation))
     workspace = None
     try:
         exercises = _or_exit(pick)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from grader import course
-from grader.api import DEVICES
+from grader.api import DEVICES, ISOLATION_CHOICES
 from grader.batch.gradebook import Gradebook
 from grader.batch.scheduler import BatchOptions, BatchSummary, run_batch
 from grader.batch.submissions import Submission, discover
@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 )
 @click.option("--regrade", is_flag=True, help="Grade again even what is already graded.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option(
+    "--isolation",
+    type=click.Choice(ISOLATION_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Sandbox: strongest available; strict = namespaces or refuse; process = fallback.",
+)
 def batch_command(
     submissions: Path,
     db: Path,
@@ -52,10 +59,12 @@ def batch_command(
     exercise_ids: tuple[str, ...],
     regrade: bool,
     device: str,
+    isolation: str,
 ) -> None:
     """Grade every submission in SUBMISSIONS (folders, .zip files or single files)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     ids = [course.find(e).id for e in exercise_ids] or [e.id for e in course.available()]
+    _require_isolation(isolation)
     version = grader_version()
     staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
@@ -72,7 +81,9 @@ def batch_command(
                 f"{', '.join(ids)}",
                 err=True,
             )
-            options = BatchOptions(jobs=jobs or _cores(), device=device, grader_version=version)
+            options = BatchOptions(
+                jobs=jobs or _cores(), device=device, isolation=isolation, grader_version=version
+            )
             summary = _run_with_progress(todo, ids, gradebook, options)
     except KeyboardInterrupt:
         click.echo("interrupted: every finished submission is saved; run again to resume", err=True)
@@ -81,6 +92,17 @@ def batch_command(
         shutil.rmtree(staging, ignore_errors=True)
     _report(summary, len(todo))
     sys.exit(1 if summary.errors else 0)
+
+
+def _require_isolation(isolation: str) -> None:
+    """Refuse at once (exit 2) when --isolation strict cannot be had, before any worker starts."""
+    from grader.sandbox.isolation import choose
+
+    try:
+        choose(isolation)
+    except GraderError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 def _run_with_progress(

@@ -36,6 +36,7 @@ class BatchOptions:
 
     jobs: int = 2
     device: str = "auto"
+    isolation: str = "auto"
     submission_timeout_s: float = 600.0
     grader_version: str = ""
 
@@ -122,8 +123,16 @@ def _record(
 class _Worker:
     """One worker process and the submission it is grading."""
 
-    def __init__(self, device: str) -> None:
-        cmd = [sys.executable, "-m", "grader.batch.worker", "--device", device]
+    def __init__(self, device: str, isolation: str) -> None:
+        cmd = [
+            sys.executable,
+            "-m",
+            "grader.batch.worker",
+            "--device",
+            device,
+            "--isolation",
+            isolation,
+        ]
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1
         )
@@ -242,7 +251,7 @@ class _Pool:
         return [ExerciseResult.from_dict(r) for r in message.get("results", [])], ""
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._options.device)
+        worker = _Worker(self._options.device, self._options.isolation)
         self._selector.register(worker.fd, selectors.EVENT_READ, worker)
         return worker
 

@@ -1,6 +1,6 @@
 """A grading worker: one trusted judge process with its own sandbox template.
 
-Started by the batch scheduler as ``python -m grader.batch.worker --device D``.
+Started by the batch scheduler as ``python -m grader.batch.worker --device D --isolation I``.
 It reads jobs as JSON lines on stdin and answers each with one JSON line on
 its private copy of stdout (the real fd 1 is pointed at stderr, so nothing a
 library prints can corrupt the protocol):
@@ -30,17 +30,18 @@ from grader.api import Session
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--isolation", default="auto")
     args = parser.parse_args()
     channel = _private_stdout()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     _die_with_parent()
-    with Session.start(device=args.device) as session:
+    with Session.start(device=args.device, isolation=args.isolation) as session:
         _send(
             channel,
             {
                 "ready": True,
                 "device": session.device,
-                "isolation": getattr(session, "isolation", "process"),
+                "isolation": session.isolation,
             },
         )
         for line in sys.stdin:
