@@ -88,6 +88,9 @@ def survey():
                     others.append(int(pid))
             except OSError:
                 pass
+    import grader
+
+    package = os.path.dirname(grader.__file__) + os.sep  # bubblewrap's mount points lead to it
     files = []
     for folder in ("/tmp", "/dev/shm", "/var/tmp", "/run/lock"):
         if not os.path.isdir(folder):
@@ -95,7 +98,8 @@ def survey():
         for name in os.listdir(folder):
             path = os.path.join(folder, name)
             try:
-                if os.lstat(path).st_uid == uid and path != os.getcwd():
+                mount_point = package.startswith(path + os.sep)
+                if os.lstat(path).st_uid == uid and path != os.getcwd() and not mount_point:
                     files.append(path)
             except OSError:
                 pass
