@@ -69,10 +69,23 @@ class Session:
         self, exercises: Sequence[Exercise], workspace: Path, *, include_hidden: bool
     ) -> list[ExerciseResult]:
         """Grade each exercise of ``workspace``; student failures are results, not errors."""
+        self._prepare(exercises, include_hidden)
         options = RunOptions(
             include_hidden=include_hidden, device=self.device, isolation=self.isolation
         )
         return [run_exercise(e, workspace, self.zygote, self.course, options) for e in exercises]
+
+    def _prepare(self, exercises: Sequence[Exercise], include_hidden: bool) -> None:
+        """Pay the judge's own start-up while the template process is still importing:
+        load hidden checks (they import the reference solutions) and start the symbolic
+        worker, before anything waits for the template."""
+        from grader.judge.symbolic_worker import shared_judge
+
+        if any(e.questions() for e in exercises):
+            shared_judge().start()
+        if include_hidden:
+            for exercise in exercises:
+                self.course.hidden_checks(exercise)
 
     def close(self) -> None:
         self.zygote.close()
