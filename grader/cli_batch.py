@@ -90,7 +90,7 @@ def batch_command(
         sys.exit(130)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _report(summary, len(todo))
+    _report(summary, len(todo), options.jobs)
     sys.exit(1 if summary.errors else 0)
 
 
@@ -114,12 +114,10 @@ def _run_with_progress(
     def progress(sub: Submission, status: str) -> None:
         done[0] += 1
         elapsed = time.monotonic() - started
-        rate = done[0] / elapsed if elapsed > 0 else 0.0
-        eta = (len(todo) - done[0]) / rate if rate else 0.0
-        line = (
-            f"[{done[0]}/{len(todo)}] {rate * 60:.0f}/min, ETA {eta:.0f} s  "
-            f"{sub.student_id}: {status}"
-        )
+        rate = done[0] / elapsed if elapsed >= 1.0 else 0.0  # too early to say before 1 s
+        eta = f"ETA {(len(todo) - done[0]) / rate:.0f} s" if rate else "ETA -"
+        speed = f"{rate * 60:.0f}/min" if rate else "-/min"
+        line = f"[{done[0]}/{len(todo)}] {speed}, {eta}  {sub.student_id}: {status}"
         if interactive:
             bar = "#" * int(30 * done[0] / max(len(todo), 1))
             click.echo(f"\r{bar:<30} {line[:70]:<70}", err=True, nl=done[0] == len(todo))
@@ -129,13 +127,15 @@ def _run_with_progress(
     return run_batch(todo, ids, gradebook, options, progress)
 
 
-def _report(summary: BatchSummary, count: int) -> None:
+def _report(summary: BatchSummary, count: int, jobs: int) -> None:
+    """One closing line; overhead = (wall - check time / workers) / submissions."""
     per_minute = summary.graded / summary.wall_seconds * 60 if summary.wall_seconds else 0.0
-    overhead = ((summary.wall_seconds - summary.check_seconds) / count) if count else 0.0
+    busy = summary.check_seconds / max(min(jobs, count), 1)
+    overhead = max(summary.wall_seconds - busy, 0.0) / count if count else 0.0
     click.echo(
         f"graded {summary.graded} submissions in {summary.wall_seconds:.1f} s "
-        f"({per_minute:.0f}/min; {summary.check_seconds:.1f} s inside checks; "
-        f"{overhead:.3f} s other time per submission); "
+        f"({per_minute:.0f}/min; {summary.check_seconds:.1f} s inside checks over {jobs} "
+        f"workers; about {overhead:.3f} s other time per submission); "
         f"{summary.errors} with errors; device: {', '.join(sorted(summary.devices)) or '-'}",
         err=True,
     )
