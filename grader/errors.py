@@ -6,8 +6,7 @@
     │   └── IsolationUnavailable     --isolation strict where namespaces are unavailable
     ├── SubmissionError              the submission itself is malformed (exit code 2 for one
     │   │                            student; a recorded error row in batch grading)
-    │   ├── MissingFile              a file the exercise needs is absent
-    │   └── AnswersError             an answers file cannot be read (bad TOML, bad key, ...)
+    │   └── MissingFile              a file the exercise needs is absent
     └── InternalError                the grader broke; never the student's fault (exit code 3)
         └── SandboxStartError        the sandbox process could not be started
 
@@ -46,10 +45,6 @@ class SubmissionError(GraderError):
 
 class MissingFile(SubmissionError):
     """A file the exercise needs is not in the submission."""
-
-
-class AnswersError(SubmissionError):
-    """An answers file that cannot be read; the message names file, key and line."""
 
 
 class InternalError(GraderError):

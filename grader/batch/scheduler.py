@@ -68,7 +68,7 @@ def run_batch(
     summary = BatchSummary()
     pending = []
     for sub in submissions:
-        if sub.workspace is None:
+        if not sub.gradable:
             _record(gradebook, sub, [], options, summary, "", progress)
         else:
             pending.append(sub)
@@ -114,10 +114,10 @@ def _record(
         isolation=isolation,
     )
     summary.graded += 1
-    summary.errors += bool(problems and (error or sub.workspace is None))
+    summary.errors += bool(problems and (error or not sub.gradable))
     summary.check_seconds += sum(c.duration_s for r in results for c in r.results)
     if progress:
-        progress(sub, "error" if error or sub.workspace is None else "graded")
+        progress(sub, "error" if error or not sub.gradable else "graded")
 
 
 class _Worker:
