@@ -99,9 +99,9 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=20, help="submissions for the baseline")
     parser.add_argument("--exercise", action="append", default=[])
     args = parser.parse_args()
-    from grader import course
+    from grader.catalog import active
 
-    exercises = args.exercise or [e.id for e in course.available()]
+    exercises = args.exercise or [e.id for e in active().exercises()]
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "class"
         subprocess.run(

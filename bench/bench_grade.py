@@ -38,9 +38,9 @@ def main() -> None:
     parser.add_argument("exercises", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from grader import course
+    from grader.catalog import active
 
-    ids = args.exercises or [e.id for e in course.available()]
+    ids = args.exercises or [e.id for e in active().exercises()]
     floor = median_wall([sys.executable, "-c", "import torch, sympy"], args.repeat)
     print(f"floor  python -c 'import torch, sympy'   {floor:6.2f} s   1.00x")
     for exercise_id in ids:

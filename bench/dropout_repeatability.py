@@ -19,8 +19,8 @@ from pathlib import Path
 
 import torch
 
+from grader.catalog import active, load_reference
 from grader.course.dropout import cases, judging, probes, training
-from grader.course_files import _load_module, load_reference
 from grader.outcomes import CheckFailed
 from grader.sandbox import wire
 
@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def hidden_module():
     """hidden/dropout.py, loaded as the runner loads it."""
-    return _load_module("grader_hidden.dropout", REPO / "hidden" / "dropout.py")
+    course = active()
+    return course.hidden_module(course.find("dropout"))
 
 
 def as_seen_by_judge(value):

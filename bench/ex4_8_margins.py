@@ -1,4 +1,4 @@
-"""Measure the margins behind ex4_8's thresholds (quoted in grader/course/ex4_8/public.py).
+"""Measure the margins behind ex4_8's thresholds (quoted in checks/ex4_8/public.py).
 
     python bench/ex4_8_margins.py [--seeds 100]
 
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
+from grader.catalog import load_reference
 from grader.course.ex4_8 import judging, probes, public, training
-from grader.course_files import load_reference
 from grader.judge import stats
 from grader.sandbox import wire
 

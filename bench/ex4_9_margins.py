@@ -1,4 +1,4 @@
-"""Measure the margins behind ex4_9's thresholds (quoted in grader/course/ex4_9/public.py).
+"""Measure the margins behind ex4_9's thresholds (quoted in checks/ex4_9/public.py).
 
     python bench/ex4_9_margins.py [--seeds 100]
 
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 import torch
 
+from grader.catalog import load_reference
 from grader.course.ex4_9 import judging, probes, public, training
-from grader.course_files import load_reference
 from grader.sandbox import wire
 
 

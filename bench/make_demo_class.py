@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grader.batch.demo_class import make_demo_class
+from grader.catalog import Course
 from grader.errors import GraderError
 
 
@@ -29,13 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--exercise", action="append", help="exercise id (default: all)")
     parser.add_argument(
-        "--root", type=Path, default=None, help="course root with solutions/ (default: this repo)"
+        "--root", type=Path, default=None, help="course folder (default: the one found from here)"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
+        course = Course.locate(args.root)
         students = make_demo_class(
-            args.out, args.students, args.seed, root=args.root, exercise_ids=args.exercise
+            args.out, args.students, args.seed, course=course, exercise_ids=args.exercise
         )
     except GraderError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.course_files import CourseFiles
+from grader.catalog import Course, active
 from grader.errors import MissingFile, UsageError
 from grader.exercise import Exercise
 from grader.model import ExerciseResult
@@ -29,7 +29,7 @@ ISOLATION_CHOICES = ("auto", "strict", "process")
 class Session:
     """A sandbox template process plus the course files, for grading many workspaces."""
 
-    def __init__(self, zygote: Zygote, course: CourseFiles, device: str) -> None:
+    def __init__(self, zygote: Zygote, course: Course, device: str) -> None:
         self.zygote = zygote
         self.course = course
         self._device_choice = device
@@ -39,19 +39,21 @@ class Session:
     def start(
         cls,
         device: str = "auto",
-        course: CourseFiles | None = None,
+        course: Course | None = None,
         limits: Limits | None = None,
         isolation: str = "auto",
     ) -> Session:
         """Start the template process now (its imports overlap with the caller's work).
 
-        ``isolation``: "auto", "strict" (refuse below namespaces) or "process".
+        ``isolation``: "auto", "strict" (refuse below namespaces) or "process";
+        ``course``: default the active one (:func:`grader.catalog.active`).
         """
         if device not in DEVICES:
             raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
         limits = limits or Limits(apply_memory_limit=device != "cuda")
+        course = (course or active()).mount()
         harden_judge_process()
-        return cls(Zygote.start(limits, isolation), course or CourseFiles.locate(), device)
+        return cls(Zygote.start(limits, isolation, course.checks_dir), course, device)
 
     @property
     def isolation(self) -> str:
@@ -85,7 +87,7 @@ class Session:
             shared_judge().start()
         if include_hidden:
             for exercise in exercises:
-                self.course.hidden_checks(exercise)
+                self.course.checks(exercise, include_hidden=True)
 
     def close(self) -> None:
         self.zygote.close()
@@ -106,20 +108,25 @@ def resolve_device(choice: str, cuda_available: bool) -> str:
     return choice
 
 
-def solution_workspace(exercises: Sequence[Exercise], course: CourseFiles) -> Path:
-    """A temporary workspace holding the reference solutions and answers (caller removes it)."""
-    root = Path(tempfile.mkdtemp(prefix="grader-solution-"))
-    (root / "exercises").mkdir()
-    (root / "answers").mkdir()
+def solution_workspace(
+    exercises: Sequence[Exercise], course: Course, root: Path | None = None
+) -> Path:
+    """A workspace holding the reference solutions and answers (the caller removes it).
+
+    Written at ``root`` (a new folder) if given, else in a fresh temporary folder.
+    """
     for exercise in exercises:
         solution = course.solution(exercise)
         if not solution.is_file():
-            shutil.rmtree(root)
             raise MissingFile(
                 f"no reference solution at {solution} (solutions/ is instructor-only)"
             )
-        shutil.copy(solution, root / "exercises" / f"{exercise.id}.py")
+    root = root or Path(tempfile.mkdtemp(prefix="grader-solution-"))
+    (root / "exercises").mkdir(parents=True, exist_ok=True)
+    (root / "answers").mkdir(exist_ok=True)
+    for exercise in exercises:
+        shutil.copy(course.solution(exercise), root / exercise.source_path)
         answers = course.reference_answers(exercise)
         if answers is not None:
-            shutil.copy(answers, root / "answers" / f"{exercise.id}.toml")
+            shutil.copy(answers, root / exercise.answers_path)
     return root

@@ -12,12 +12,14 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
-from grader import course
 from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
+from grader.catalog import ENVIRONMENT_VARIABLE, Course
+from grader.cli_context import current_course
 from grader.cli_doctor import doctor_command
 from grader.errors import GraderError, UsageError
 from grader.model import ExerciseResult
@@ -81,19 +83,30 @@ def _run_cli() -> None:
 
 @click.group(cls=_ExerciseGroup)
 @click.version_option(package_name="grader")
-def cli() -> None:
+@click.option(
+    "--course",
+    "course_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=ENVIRONMENT_VARIABLE,
+    help=f"The course folder (default: ${ENVIRONMENT_VARIABLE}, else the nearest folder "
+    "holding course.toml from here upwards).",
+)
+@click.pass_context
+def cli(ctx: click.Context, course_dir: Path | None) -> None:
     """Check your exercises: `grade ID` (e.g. `grade ex4_5` or `grade param-count`).
 
     `grade list` shows the exercises, `grade show ID` a statement.
     """
+    ctx.obj = course_dir
 
 
 def _grading_options(func):
     options = [
         click.option(
             "--submission",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Grade this folder (laid out like the handout) instead of ./",
+            type=click.Path(exists=True, path_type=Path),
+            help="Grade this submission (a folder, .zip or single file, in any layout "
+            "`grade batch` accepts) instead of ./",
         ),
         click.option(
             "--solution", is_flag=True, help="Grade the reference solution (instructors)."
@@ -131,14 +144,14 @@ def _grading_options(func):
 @_grading_options
 def check_command(exercise_id: str, **options) -> None:
     """Check one exercise (ID or alias)."""
-    _run(lambda: [course.find(exercise_id)], all_exercises=False, **options)
+    _run(lambda: [current_course().find(exercise_id)], all_exercises=False, **options)
 
 
 @cli.command("all")
 @_grading_options
 def all_command(**options) -> None:
     """Check every exercise."""
-    _run(course.available, all_exercises=True, **options)
+    _run(lambda: list(current_course().exercises()), all_exercises=True, **options)
 
 
 @cli.command("list")
@@ -150,7 +163,10 @@ def all_command(**options) -> None:
 )
 def list_command(submission: Path) -> None:
     """List the exercises: alias, points, and how far your work is (no checks are run)."""
-    exercises = course.available()
+    exercises = _or_exit(current_course().exercises)
+    if not exercises:
+        click.echo(f"{current_course().root}: this course has no exercise yet (grade new ID)")
+        return
     width = max(len(e.title) for e in exercises)
     for exercise in exercises:
         points = exercise.public_checks().max_points
@@ -167,12 +183,12 @@ def _progress(exercise, workspace: Path) -> str:
     from grader.quiz.answers import read_answers
 
     code = "not started"
-    for suffix in (".py", ".ipynb"):
-        path = workspace / "exercises" / f"{exercise.id}{suffix}"
+    for name in (exercise.source_path, exercise.notebook_path):
+        path = workspace / name
         if path.is_file() and _started(path, has_work):
             code = "in progress"
     questions = exercise.questions()
-    answers = workspace / "answers" / f"{exercise.id}.toml"
+    answers = workspace / exercise.answers_path
     sheet = read_answers(answers, questions) if answers.is_file() else None
     answered = len(sheet.values) + len(sheet.problems) if sheet else 0
     return f"code: {code}; quiz: {answered}/{len(questions)} answered"
@@ -196,10 +212,10 @@ def _started(path: Path, has_work) -> bool:
 @click.argument("exercise_id")
 def show_command(exercise_id: str) -> None:
     """Print an exercise's statement and what to implement."""
-    exercise = _or_exit(lambda: course.find(exercise_id))
-    click.echo(exercise.statement().rstrip())
-    click.echo(f"\nImplement in exercises/{exercise.id}.py: {', '.join(exercise.functions)}")
-    click.echo(f"Answer the quiz in answers/{exercise.id}.toml, then run: grade {exercise.id}")
+    exercise = _or_exit(lambda: current_course().find(exercise_id))
+    click.echo(_or_exit(exercise.statement).rstrip())
+    click.echo(f"\nImplement in {exercise.source_path}: {', '.join(exercise.functions)}")
+    click.echo(f"Answer the quiz in {exercise.answers_path}, then run: grade {exercise.id}")
 
 
 def _run(
@@ -217,23 +233,42 @@ def _run(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if submission and solution:
         _exit_usage("--submission and --solution cannot be used together")
-    session = _or_exit(lambda: Session.start(device=device, isolation=isolation))
-    workspace = None
+    course = current_course()
+    exercises = _or_exit(pick)
+    include_hidden = hidden if hidden is not None else bool(submission or solution)
+    if include_hidden:
+        _or_exit(lambda: course.validate(tuple(exercises)))
+    session = _or_exit(lambda: Session.start(device=device, isolation=isolation, course=course))
+    scratch = Path(tempfile.mkdtemp(prefix="grader-run-"))
     try:
-        exercises = _or_exit(pick)
-        include_hidden = hidden if hidden is not None else bool(submission or solution)
-        if solution:
-            workspace = _or_exit(lambda: solution_workspace(exercises, session.course))
-        target = workspace or submission or Path.cwd()
-        if not target.is_dir():
-            _exit_usage(f"no such folder: {target}")
+        target, problems = _workspace(exercises, course, submission, solution, scratch)
         results = _or_exit(lambda: session.grade(exercises, target, include_hidden=include_hidden))
+        results = problems.with_problems(results) if problems else results
     finally:
         session.close()
-        if workspace:
-            shutil.rmtree(workspace, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     _print(results, exercises, all_exercises, as_json, verbose)
     sys.exit(_exit_code(results))
+
+
+def _workspace(exercises, course: Course, submission: Path | None, solution: bool, scratch: Path):
+    """(the folder to grade, the loaded Submission or None) for this command line.
+
+    ``--solution``: the reference solutions; ``--submission PATH``: that folder, zip or
+    file read by the same loader as ``grade batch``; otherwise the current folder.
+    """
+    from grader.batch.submissions import load_one
+
+    if solution:
+        return _or_exit(lambda: solution_workspace(exercises, course, scratch / "solution")), None
+    if submission is None:
+        return Path.cwd(), None
+    ids = [e.id for e in exercises]
+    quizzes = [e.id for e in exercises if e.questions()]
+    loaded = _or_exit(lambda: load_one(submission, ids, scratch, answers_expected=quizzes))
+    if not loaded.gradable:
+        _exit_usage(f"{submission}: {'; '.join(loaded.problems)}")
+    return loaded.workspace, loaded
 
 
 def _print(

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from grader import course
 from grader.api import DEVICES, ISOLATION_CHOICES
 from grader.batch.gradebook import Gradebook
 from grader.batch.scheduler import BatchOptions, BatchSummary, run_batch
 from grader.batch.submissions import Submission, discover
+from grader.cli_context import current_course
 from grader.errors import GraderError
 from grader.version import grader_version
 
@@ -63,9 +63,11 @@ def batch_command(
 ) -> None:
     """Grade every submission in SUBMISSIONS (folders, .zip files or single files)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    ids = [course.find(e).id for e in exercise_ids] or [e.id for e in course.available()]
+    course = current_course()
+    exercises = _exercises(course, exercise_ids)
+    ids = [e.id for e in exercises]
     _require_isolation(isolation)
-    version = grader_version()
+    version = grader_version(course)
     staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
         found = discover(submissions, ids, staging, answers_expected=())
@@ -82,9 +84,13 @@ def batch_command(
                 err=True,
             )
             options = BatchOptions(
-                jobs=jobs or _cores(), device=device, isolation=isolation, grader_version=version
+                jobs=jobs or _cores(),
+                device=device,
+                isolation=isolation,
+                grader_version=version,
+                course_root=str(course.root),
             )
-            summary = _run_with_progress(todo, ids, gradebook, options)
+            summary = _run_with_progress(todo, exercises, gradebook, options)
     except KeyboardInterrupt:
         click.echo("interrupted: every finished submission is saved; run again to resume", err=True)
         sys.exit(130)
@@ -92,6 +98,17 @@ def batch_command(
         shutil.rmtree(staging, ignore_errors=True)
     _report(summary, len(todo), options.jobs)
     sys.exit(1 if summary.errors else 0)
+
+
+def _exercises(course, exercise_ids: tuple[str, ...]) -> list:
+    """The exercises asked for (default: all), validated; exit 2 with one line if not."""
+    try:
+        chosen = [course.find(e) for e in exercise_ids] or list(course.exercises())
+        course.validate(tuple(chosen))
+    except GraderError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    return chosen
 
 
 def _require_isolation(isolation: str) -> None:
@@ -106,7 +123,7 @@ def _require_isolation(isolation: str) -> None:
 
 
 def _run_with_progress(
-    todo: list[Submission], ids: list[str], gradebook: Gradebook, options: BatchOptions
+    todo: list[Submission], exercises: list, gradebook: Gradebook, options: BatchOptions
 ) -> BatchSummary:
     started, done = time.monotonic(), [0]
     interactive = sys.stderr.isatty()
@@ -124,7 +141,7 @@ def _run_with_progress(
         else:
             click.echo(line, err=True)
 
-    return run_batch(todo, ids, gradebook, options, progress)
+    return run_batch(todo, exercises, gradebook, options, progress)
 
 
 def _report(summary: BatchSummary, count: int, jobs: int) -> None:
@@ -202,7 +219,7 @@ def demo_class_command(out: Path, students: int, seed: int) -> None:
     from grader.batch.demo_class import make_demo_class
 
     try:
-        made = make_demo_class(out, students, seed=seed)
+        made = make_demo_class(out, students, seed=seed, course=current_course())
     except (GraderError, FileExistsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {len(made)} submissions to {out}", err=True)

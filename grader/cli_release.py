@@ -15,8 +15,7 @@ from pathlib import Path
 
 import click
 
-from grader import course
-from grader.course_files import CourseFiles
+from grader.cli_context import current_course
 from grader.errors import GraderError, MissingFile, UsageError
 from grader.notebook import build_notebook, write_notebook
 
@@ -42,8 +41,11 @@ def release_command(out: Path, notebooks: bool, exercise_ids: tuple[str, ...]) -
     """
     from grader.release import build_handout
 
+    course = current_course()
     report = _or_exit(
-        lambda: build_handout(out, notebooks=notebooks, exercise_ids=exercise_ids or None)
+        lambda: build_handout(
+            out, notebooks=notebooks, exercise_ids=exercise_ids or None, course=course
+        )
     )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -70,15 +72,15 @@ def notebook_command(exercise_id: str, out: Path | None, force: bool) -> None:
 
     Grade it like the .py: `grade ID` reads exercises/<id>.ipynb when it holds your work.
     """
+    course = current_course()
     exercise = _or_exit(lambda: course.find(exercise_id))
-    files = CourseFiles.locate()
-    target = out or files.root / "exercises" / f"{exercise.id}.ipynb"
+    target = out or course.root / exercise.notebook_path
     if target.exists() and not force:
         _fail(UsageError(f"{target} already exists (it may hold your work): use --force"))
-    stub = files.stub(exercise)
+    stub = course.stub(exercise)
     if not stub.is_file():
         _fail(MissingFile(f"no stub at {stub}: the notebook's code cells come from it"))
-    answers = files.answers_template(exercise)
+    answers = course.answers_template(exercise)
     answers_text = answers.read_text(encoding="utf-8") if answers.is_file() else None
     notebook = build_notebook(exercise, stub.read_text(encoding="utf-8"), answers_text)
     write_notebook(notebook, target)

@@ -4,6 +4,8 @@
     ├── UsageError                   bad command-line use (exit code 2)
     │   ├── UnknownExercise          an id or alias that names no exercise
     │   └── IsolationUnavailable     --isolation strict where namespaces are unavailable
+    ├── CourseError                  the course itself is malformed (exit code 2): the message
+    │                                names the file (a check, a stub, exercise.toml, course.toml)
     ├── SubmissionError              the submission itself is malformed (exit code 2 for one
     │   │                            student; a recorded error row in batch grading)
     │   └── MissingFile              a file the exercise needs is absent
@@ -35,6 +37,12 @@ class UnknownExercise(UsageError):
 
 class IsolationUnavailable(UsageError):
     """The required sandbox isolation level cannot be had here; the message says why."""
+
+
+class CourseError(GraderError):
+    """The course's own files are wrong (an instructor's problem); the message names the file."""
+
+    exit_code = 2
 
 
 class SubmissionError(GraderError):

@@ -1,21 +1,35 @@
 """What an exercise is: metadata, statement, public checks, probes and quiz questions.
 
-Each exercise lives in ``grader/course/<id>/``: ``__init__.py`` declares
-``EXERCISE``; ``statement.md`` holds the statement (Chinese and English);
-``public.py`` the public ``checks``; ``probes.py`` grader-written code that runs
-inside the sandbox; ``quiz.py`` the ``QUESTIONS`` (and an optional ``feedback``
-hook). Hidden checks are not here: they live in the course's ``hidden/``
-folder (see :mod:`grader.course_files`), so a handout leaves them out physically.
+An exercise is a folder ``<course>/checks/<id>/`` (found by convention, see
+:mod:`grader.catalog`) holding:
+
+- ``exercise.toml``: ``alias``, ``title`` and ``functions`` (the names students define);
+- ``statement.md``: the statement (Chinese and English where the course is bilingual);
+- ``public.py``: the public ``checks`` (a :class:`~grader.registry.CheckSet`);
+- ``probes.py`` (optional): grader-written code that runs *inside the sandbox*;
+- ``quiz.py`` (optional): the ``QUESTIONS`` (and an optional ``feedback`` hook);
+- any helper modules the checks share.
+
+Its other files follow the course's top-level layout, relative to the course root and,
+for the student's files, to a submission: :attr:`Exercise.source_path` and friends are
+the one place those paths are spelled.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+import tomllib
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from types import ModuleType
 
+from grader.errors import CourseError
 from grader.registry import CheckSet
+
+#: What an exercise id may look like: it is a folder name and a Python module name.
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
+METADATA_FILE = "exercise.toml"
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,46 @@ class Exercise:
     alias: str
     title: str
     functions: tuple[str, ...]
+    folder: Path | None = None  # checks/<id>/ (None: an exercise known by id only)
 
+    @classmethod
+    def from_folder(cls, folder: Path) -> Exercise:
+        """Read ``folder/exercise.toml``; CourseError naming the file if it is not right."""
+        path = folder / METADATA_FILE
+        if not ID_PATTERN.fullmatch(folder.name):
+            raise CourseError(
+                f"{folder}: an exercise folder's name is its id: lower-case letters, digits "
+                "and '_', starting with a letter"
+            )
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise CourseError(f"{path}: cannot be read ({exc})") from exc
+        return cls(
+            id=folder.name,
+            alias=_text(data, "alias", path, default=folder.name),
+            title=_text(data, "title", path),
+            functions=_names(data, path),
+            folder=folder,
+        )
+
+    # -- the student's files, relative to a submission or to the course root
+    @property
+    def source_path(self) -> str:
+        """``exercises/<id>.py``: the file students edit."""
+        return f"exercises/{self.id}.py"
+
+    @property
+    def notebook_path(self) -> str:
+        """``exercises/<id>.ipynb``: the notebook students may edit instead."""
+        return f"exercises/{self.id}.ipynb"
+
+    @property
+    def answers_path(self) -> str:
+        """``answers/<id>.toml``: the quiz answers."""
+        return f"answers/{self.id}.toml"
+
+    # -- the public parts, imported through the mounted course (grader.course.<id>)
     @property
     def package(self) -> str:
         return f"grader.course.{self.id}"
@@ -37,21 +90,67 @@ class Exercise:
 
     def statement(self) -> str:
         """The statement in Chinese and English (Markdown)."""
-        return resources.files(self.package).joinpath("statement.md").read_text(encoding="utf-8")
+        path = self._folder() / "statement.md"
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CourseError(f"{path}: the exercise has no statement ({exc})") from exc
 
     def public_checks(self) -> CheckSet:
         """The public checks (imported on first use)."""
-        return importlib.import_module(f"{self.package}.public").checks
+        module = self._import("public")
+        checks = getattr(module, "checks", None) if module else None
+        if not isinstance(checks, CheckSet):
+            raise CourseError(
+                f"{self._folder() / 'public.py'}: must define `checks = CheckSet(...)`"
+            )
+        return checks
 
     def quiz_module(self) -> ModuleType | None:
         """The module declaring ``QUESTIONS`` (and optionally ``feedback``), if any."""
-        try:
-            return importlib.import_module(f"{self.package}.quiz")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{self.package}.quiz":
-                raise
-            return None
+        return self._import("quiz")
 
     def questions(self) -> tuple:
         module = self.quiz_module()
         return tuple(getattr(module, "QUESTIONS", ())) if module else ()
+
+    def _import(self, name: str) -> ModuleType | None:
+        if self.folder is not None:
+            from grader.course import mount  # not at import: it mounts a default course
+
+            mount(self.folder.parent)  # grader.course.<id> is this folder
+        module_name = f"{self.package}.{name}"
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name in (module_name, self.package):
+                return None
+            raise CourseError(f"{self._folder() / name}.py: {exc}") from exc
+        except ImportError as exc:
+            raise CourseError(f"{self._folder() / name}.py: {exc}") from exc
+
+    def _folder(self) -> Path:
+        if self.folder is None:
+            raise CourseError(f"exercise {self.id} has no folder in a course")
+        return self.folder
+
+
+def _text(data: dict, key: str, path: Path, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise CourseError(f"{path}: `{key}` must be a non-empty string")
+    return value.strip()
+
+
+def _names(data: dict, path: Path) -> tuple[str, ...]:
+    names = data.get("functions")
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) and n.isidentifier() for n in names)
+    ):
+        raise CourseError(
+            f"{path}: `functions` must list the names students define, "
+            'e.g. functions = ["softmax", "cross_entropy"]'
+        )
+    return tuple(names)

@@ -7,28 +7,36 @@
         \"\"\"param_count is exact on small networks\"\"\"
         ...
 
-The docstring's first line is the title students see. ``depends`` names checks
-(of any set of the same exercise) that must pass first; otherwise this one is
-skipped with the reason, not failed a second time.
+    @checks.check(points=1, depends=counts_on_small_networks)
+    def counts_on_large_networks(sub):
+        \"\"\"param_count is exact on large networks\"\"\"
+
+The decorator returns a :class:`Check` (still callable as the function). The docstring's
+first line is the title students read. ``depends`` takes check objects (of either set of
+the same exercise) that must pass first; otherwise the check is skipped with the reason,
+not failed a second time. Declaration mistakes raise :class:`~grader.errors.CourseError`
+naming the file, when the module is imported.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from grader.errors import CourseError
 from grader.model import Visibility
 
 CheckFunction = Callable[..., None]
 
 
-@dataclass(frozen=True)
-class CheckSpec:
+@dataclass(frozen=True, eq=False)
+class Check:
     """One declared check.
 
-    ``timeout_s`` is the wall-clock limit of each sandbox request the check
-    makes (None: the sandbox default); ``training`` marks checks that train a
-    model (they honour ``--device``).
+    ``timeout_s`` is the wall-clock limit of each sandbox request the check makes (None:
+    the sandbox default); ``training`` marks checks that train a model (they honour
+    ``--device``); ``source`` is the file that declared it (for error messages).
     """
 
     name: str
@@ -36,9 +44,21 @@ class CheckSpec:
     points: float
     visibility: Visibility
     func: CheckFunction
-    depends: tuple[str, ...] = ()
+    exercise_id: str
+    depends: tuple[Check, ...] = ()
     timeout_s: float | None = None
     training: bool = False
+    source: str = ""
+
+    def __call__(self, sub: object) -> None:
+        self.func(sub)
+
+    def __repr__(self) -> str:
+        return f"<Check {self.exercise_id}.{self.name} ({self.visibility.value})>"
+
+
+#: The name this type had before checks became objects; kept for existing imports.
+CheckSpec = Check
 
 
 class CheckSet:
@@ -47,38 +67,72 @@ class CheckSet:
     def __init__(self, exercise_id: str, visibility: Visibility = Visibility.PUBLIC) -> None:
         self.exercise_id = exercise_id
         self.visibility = visibility
-        self._checks: dict[str, CheckSpec] = {}
+        self._checks: dict[str, Check] = {}
 
     def check(
         self,
         points: float,
         *,
-        depends: tuple[str, ...] | str = (),
+        depends: Check | tuple[Check, ...] = (),
         timeout: float | None = None,
         training: bool = False,
-    ) -> Callable[[CheckFunction], CheckFunction]:
+    ) -> Callable[[CheckFunction], Check]:
         """Register the decorated function as a check worth ``points``."""
-        if isinstance(depends, str):
-            depends = (depends,)
+        needed = depends if isinstance(depends, tuple | list) else (depends,)
 
-        def register(func: CheckFunction) -> CheckFunction:
+        def register(func: CheckFunction) -> Check:
+            source = _source_of(func)
             name = func.__name__
             if name in self._checks:
-                raise ValueError(f"{self.exercise_id}: check {name!r} declared twice")
-            title = (func.__doc__ or name).strip().splitlines()[0].strip()
-            self._checks[name] = CheckSpec(
-                name, title, float(points), self.visibility, func, tuple(depends), timeout, training
+                raise CourseError(f"{source}: check {name!r} is declared twice")
+            _validate(name, points, needed, source)
+            doc = (func.__doc__ or "").strip()
+            if not doc:
+                raise CourseError(f"{source}: check {name!r} needs a docstring (its title)")
+            spec = Check(
+                name=name,
+                title=doc.splitlines()[0].strip(),
+                points=float(points),
+                visibility=self.visibility,
+                func=func,
+                exercise_id=self.exercise_id,
+                depends=tuple(needed),
+                timeout_s=timeout,
+                training=training,
+                source=source,
             )
-            return func
+            self._checks[name] = spec
+            return spec
 
         return register
 
-    def __iter__(self) -> Iterator[CheckSpec]:
+    def __iter__(self) -> Iterator[Check]:
         return iter(self._checks.values())
 
     def __len__(self) -> int:
         return len(self._checks)
 
+    def __contains__(self, check: object) -> bool:
+        return isinstance(check, Check) and self._checks.get(check.name) is check
+
     @property
     def max_points(self) -> float:
         return sum(spec.points for spec in self)
+
+
+def _validate(name: str, points: float, depends: tuple | list, source: str) -> None:
+    if isinstance(points, bool) or not isinstance(points, int | float) or not points >= 0:
+        raise CourseError(f"{source}: check {name!r}: points must be a number >= 0")
+    for dep in depends:
+        if not isinstance(dep, Check):
+            raise CourseError(
+                f"{source}: check {name!r} depends on {dep!r}: give the check object "
+                "(the decorated function, imported where needed), not its name"
+            )
+
+
+def _source_of(func: CheckFunction) -> str:
+    try:
+        return inspect.getsourcefile(func) or func.__module__
+    except TypeError:
+        return func.__module__

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course_files import CourseFiles
+from grader.catalog import Course
 from grader.exercise import Exercise
 from grader.judge.student import StudentCode
 from grader.model import CheckResult, ExerciseResult, Status
 from grader.notebook.workspace import prepare_workspace_source
 from grader.outcomes import CheckFailed, StudentImportFailed, StudentRaised
-from grader.registry import CheckSpec
+from grader.registry import Check
 from grader.sandbox import Sandbox, SourceSpec, Zygote
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,11 @@ class RunOptions:
 
 
 def run_exercise(
-    exercise: Exercise, workspace: Path, zygote: Zygote, course: CourseFiles, options: RunOptions
+    exercise: Exercise, workspace: Path, zygote: Zygote, course: Course, options: RunOptions
 ) -> ExerciseResult:
     """Grade one exercise of one workspace; never raises for anything the student did."""
     started = time.monotonic()
-    specs = _check_specs(exercise, course, options.include_hidden)
+    specs = course.checks(exercise, include_hidden=options.include_hidden)
     with tempfile.TemporaryDirectory(prefix="grader-source-") as scratch:
         source, answers, notes = _choose_source(workspace, exercise, Path(scratch))
         if isinstance(source, SourceSpec):
@@ -71,27 +71,20 @@ def _choose_source(
     ``exercises/<id>.py`` is graded; a notebook ``exercises/<id>.ipynb`` is graded
     in its place (see :mod:`grader.notebook.workspace` for which wins when both exist).
     """
-    python = workspace / "exercises" / f"{exercise.id}.py"
-    answers = workspace / "answers" / f"{exercise.id}.toml"
-    prepared = prepare_workspace_source(workspace, exercise.id, scratch)
+    python = workspace / exercise.source_path
+    answers = workspace / exercise.answers_path
+    prepared = prepare_workspace_source(workspace, exercise, scratch)
     if prepared is not None:
         spec = prepared.source_spec(exercise.id)
-        problem = prepared.problem or f"exercises/{exercise.id}.ipynb could not be read"
+        problem = prepared.problem or f"{exercise.notebook_path} could not be read"
         return spec or problem, prepared.answers_path, prepared.notes
     if python.is_file():
-        display = f"exercises/{exercise.id}.py"
-        return SourceSpec(python.resolve(), exercise.id, display), answers, ()
-    return f"exercises/{exercise.id}.py not found in the submission", answers, ()
-
-
-def _check_specs(exercise: Exercise, course: CourseFiles, include_hidden: bool) -> list[CheckSpec]:
-    specs = list(exercise.public_checks())
-    hidden = course.hidden_checks(exercise) if include_hidden else None
-    return specs + list(hidden or ())
+        return SourceSpec(python.resolve(), exercise.id, exercise.source_path), answers, ()
+    return f"{exercise.source_path} not found in the submission", answers, ()
 
 
 def _run_checks(
-    specs: list[CheckSpec],
+    specs: list[Check],
     exercise: Exercise,
     spec: SourceSpec,
     zygote: Zygote,
@@ -99,11 +92,10 @@ def _run_checks(
 ) -> list[CheckResult]:
     student = StudentCode(lambda: Sandbox(zygote, spec), exercise.probes_module, options.device)
     statuses: dict[str, Status] = {}
-    titles = {s.name: s.title for s in specs}
     results = []
     try:
         for check in specs:
-            result = _run_one(check, student, statuses, titles)
+            result = _run_one(check, student, statuses)
             statuses[check.name] = result.status
             results.append(result)
     finally:
@@ -111,15 +103,11 @@ def _run_checks(
     return results
 
 
-def _run_one(
-    check: CheckSpec, student: StudentCode, statuses: dict[str, Status], titles: dict[str, str]
-) -> CheckResult:
+def _run_one(check: Check, student: StudentCode, statuses: dict[str, Status]) -> CheckResult:
     for dep in check.depends:
-        if dep not in titles:
-            return _result(check, Status.ERRORED, 0.0, f"grader bug: unknown dependency {dep!r}")
-        if statuses.get(dep) is not Status.PASSED:
+        if statuses.get(dep.name) is not Status.PASSED:
             return _result(
-                check, Status.SKIPPED, 0.0, f'skipped: needs "{titles[dep]}" to pass first'
+                check, Status.SKIPPED, 0.0, f'skipped: needs "{dep.title}" to pass first'
             )
     student.timeout = check.timeout_s
     started = time.monotonic()
@@ -127,7 +115,7 @@ def _run_one(
     return _result(check, status, time.monotonic() - started, message, student.take_output())
 
 
-def _outcome(check: CheckSpec, student: StudentCode) -> tuple[Status, str]:
+def _outcome(check: Check, student: StudentCode) -> tuple[Status, str]:
     try:
         check.func(student)
     except StudentImportFailed as exc:
@@ -146,7 +134,7 @@ def _outcome(check: CheckSpec, student: StudentCode) -> tuple[Status, str]:
 
 
 def _result(
-    check: CheckSpec, status: Status, duration: float, message: str, output: str = ""
+    check: Check, status: Status, duration: float, message: str, output: str = ""
 ) -> CheckResult:
     points = check.points if status is Status.PASSED else 0.0
     return CheckResult(
@@ -163,7 +151,7 @@ def _result(
 
 
 def _grade_quiz(
-    exercise: Exercise, answers: Path, course: CourseFiles, options: RunOptions
+    exercise: Exercise, answers: Path, course: Course, options: RunOptions
 ) -> tuple[tuple[CheckResult, ...], tuple[str, ...], int]:
     module = exercise.quiz_module()
     if module is None or not getattr(module, "QUESTIONS", ()):

@@ -11,18 +11,22 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from grader.course_files import CourseFiles
+from grader.catalog import COURSE_FILE, Course
 
 _PATTERNS = ("*.py", "*.toml", "*.md", "*.json")
 
 
 @cache
-def grader_version(course: CourseFiles | None = None) -> str:
-    """``"0.1.0+1a2b3c4d5e6f"``: the package version and a hash of the grading code."""
-    course = course or CourseFiles.locate()
+def grader_version(course: Course) -> str:
+    """``"0.1.0+1a2b3c4d5e6f"``: the package version and a hash of the grading code.
+
+    The hash covers the engine, the course's settings, public checks, hidden checks and
+    solutions: whatever can change a grade.
+    """
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for folder in (package, course.root / "hidden", course.root / "solutions"):
+    digest.update((course.root / COURSE_FILE).read_bytes() + b"\0")
+    for folder in (package, course.checks_dir, *course.instructor_dirs()):
         for path in sorted(_files(folder)):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from grader.course.dropout import judging
 from grader.course.dropout.cases import Case, StatisticalTest, values_rate_and_independence, where
-from grader.course.dropout.public import expect_value_error, numpy_input, tensor
+from grader.course.dropout.public import (
+    dropout_module_train_eval,
+    expect_value_error,
+    numpy_input,
+    tensor,
+    values_zero_or_scaled,
+)
 from grader.judge.compare import fail
 from grader.model import Visibility
 from grader.registry import CheckSet
@@ -31,7 +37,7 @@ HIDDEN_SHAPES = StatisticalTest(
 )
 
 
-@checks.check(points=2, depends="values_zero_or_scaled")
+@checks.check(points=2, depends=values_zero_or_scaled)
 def statistics_on_other_shapes_and_rates(sub) -> None:
     """keep rate and independence on 1-D and 4-D inputs, p = 0.1 and 0.9 (≤ 1e-7)"""
     HIDDEN_SHAPES.run(sub)
@@ -74,7 +80,7 @@ def invalid_p_raises_even_when_not_training(sub) -> None:
     expect_value_error(sub, "Dropout", (-0.5,), "Dropout(-0.5)")
 
 
-@checks.check(points=1, depends="dropout_module_train_eval")
+@checks.check(points=1, depends=dropout_module_train_eval)
 def module_extreme_rates(sub) -> None:
     """Dropout(0.0) is the identity and Dropout(1.0) gives zeros in train() mode"""
     x = tensor(numpy_input(111, (20, 20)), "float32", sub)

@@ -9,9 +9,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from grader.catalog import load_reference
 from grader.course.ex4_1 import judging
 from grader.course.ex4_1.judging import GRAD_TOLERANCE, TOLERANCE
-from grader.course_files import load_reference
+from grader.course.ex4_1.public import (
+    sigmoid_grad_values,
+    sigmoid_is_stable,
+    train_neuron_losses_before_each_step,
+    weight_grad_matches_finite_differences,
+)
 from grader.judge.compare import describe, expect_close
 from grader.judge.student import call_text
 from grader.model import Visibility
@@ -41,7 +47,7 @@ def _values(sent) -> np.ndarray:
     return (sent.array if isinstance(sent, TensorData) else np.asarray(sent)).astype(np.float64)
 
 
-@checks.check(points=1, depends="sigmoid_is_stable")
+@checks.check(points=1, depends=sigmoid_is_stable)
 def sigmoid_matches_reference(sub) -> None:
     """sigmoid matches the reference at the overflow edges of float32 and float64"""
     for z in hidden_inputs(sub):
@@ -50,7 +56,7 @@ def sigmoid_matches_reference(sub) -> None:
         judging.expect_like(got, z, expected, where, TOLERANCE)
 
 
-@checks.check(points=1, depends="sigmoid_grad_values")
+@checks.check(points=1, depends=sigmoid_grad_values)
 def sigmoid_grad_matches_reference(sub) -> None:
     """sigmoid_grad matches the reference at the overflow edges (absolute tolerance)"""
     for z in hidden_inputs(sub):
@@ -88,7 +94,7 @@ def autograd_cases(sub) -> list[tuple]:
     return cases
 
 
-@checks.check(points=2, depends="weight_grad_matches_finite_differences")
+@checks.check(points=2, depends=weight_grad_matches_finite_differences)
 def weight_grad_matches_autograd(sub) -> None:
     """weight_grad equals torch autograd's gradient on hidden inputs, saturated ones included"""
     tolerance = {"float64": (1e-7, 1e-12), "float32": (1e-4, 1e-6)}
@@ -99,7 +105,7 @@ def weight_grad_matches_autograd(sub) -> None:
         judging.expect_like(got, x, expected, where, tolerance)
 
 
-@checks.check(points=1, depends="weight_grad_matches_finite_differences")
+@checks.check(points=1, depends=weight_grad_matches_finite_differences)
 def weight_grad_accepts_python_scalars(sub) -> None:
     """weight_grad and sigmoid_grad accept Python scalars (d = 1) and return a number"""
     w, b, x, y = 0.7, -0.2, 1.5, 1.0
@@ -121,7 +127,7 @@ HIDDEN_DATA = {"seed": 90210, "n": 80, "d": 3}
 HIDDEN_LR = 0.3
 
 
-@checks.check(points=2, depends="train_neuron_losses_before_each_step", training=True, timeout=60)
+@checks.check(points=2, depends=train_neuron_losses_before_each_step, training=True, timeout=60)
 def train_neuron_matches_reference(sub) -> None:
     """on hidden data (float32 tensors, a torch.device), loss curves match the reference"""
     raw, centred, y = judging.centring_data(**HIDDEN_DATA)

@@ -9,8 +9,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from grader.catalog import load_reference
 from grader.course.ex4_5 import judging
-from grader.course_files import load_reference
+from grader.course.ex4_5.public import build_mlp_small, param_count_expr_matches_small_cases
 from grader.model import Visibility
 from grader.registry import CheckSet
 
@@ -42,7 +43,7 @@ def param_count_numpy_integers(sub) -> None:
     judging.expect_count(sub, M0, N, L, reference.param_count(784, 120, 4))
 
 
-@checks.check(points=2, depends="param_count_expr_matches_small_cases")
+@checks.check(points=2, depends=param_count_expr_matches_small_cases)
 def param_count_expr_equals_reference(sub) -> None:
     """param_count_expr() is symbolically equal to the parameter count"""
     value = sub.probe("expr_text")
@@ -50,7 +51,7 @@ def param_count_expr_equals_reference(sub) -> None:
     judging.expect_equivalent(value.text, str(reference.param_count_expr()), "param_count_expr()")
 
 
-@checks.check(points=2, depends="build_mlp_small")
+@checks.check(points=2, depends=build_mlp_small)
 def build_mlp_hidden_architectures(sub) -> None:
     """build_mlp is right on other shapes: widths, parameter count, forward pass"""
     rng = np.random.default_rng(4_5)

@@ -7,9 +7,18 @@ set; expected values are recomputed in the trusted process, decay_step's from th
 
 from __future__ import annotations
 
+from grader.catalog import load_reference
 from grader.course.ex4_7 import judging, training
-from grader.course.ex4_7.public import LR, STEPS, decay_cases, train
-from grader.course_files import load_reference
+from grader.course.ex4_7.public import (
+    LR,
+    STEPS,
+    decay_cases,
+    decay_step_values,
+    groups_recover_large_offset,
+    l2_penalty_small_models,
+    param_groups_small_models,
+    train,
+)
 from grader.judge.student import call_text
 from grader.model import Visibility
 from grader.registry import CheckSet
@@ -47,7 +56,7 @@ HIDDEN_MODELS = [
 ]
 
 
-@checks.check(points=2, depends="l2_penalty_small_models")
+@checks.check(points=2, depends=l2_penalty_small_models)
 def l2_penalty_hidden_models(sub) -> None:
     """l2_penalty on nested, shared, float64 and attention models: weights only, once each"""
     for seed, description in enumerate(HIDDEN_MODELS, start=100):
@@ -57,7 +66,7 @@ def l2_penalty_hidden_models(sub) -> None:
         judging.expect_penalty(report, description, lam, sub.device, where)
 
 
-@checks.check(points=2, depends="param_groups_small_models")
+@checks.check(points=2, depends=param_groups_small_models)
 def param_groups_hidden_models(sub) -> None:
     """param_groups on the same models: a shared weight once, 2-D norm weights not decayed"""
     for seed, description in enumerate(HIDDEN_MODELS, start=200):
@@ -73,7 +82,7 @@ def _reference_step(w, grad, lr: float, lam: float):
     return reference.decay_step(*(v.astype("float64") for v in values), lr, lam)
 
 
-@checks.check(points=1, depends="decay_step_values")
+@checks.check(points=1, depends=decay_step_values)
 def decay_step_hidden_cases(sub) -> None:
     """decay_step on 3-D tensors, float64 tensors, no decay (λ = 0) and a strong step"""
     shapes = [(2, 3, 4), (7,), (4, 4), (1,)]
@@ -93,7 +102,7 @@ HIDDEN_TRAINING = {"seed": 4077, "n": 320, "d": 6, "offset": -15.0, "lam": 0.5}
 
 @checks.check(
     points=2,
-    depends="groups_recover_large_offset",
+    depends=groups_recover_large_offset,
     training=True,
     timeout=60,
 )

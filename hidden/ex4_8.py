@@ -8,8 +8,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from grader.catalog import load_reference
 from grader.course.ex4_8 import judging, training
-from grader.course_files import load_reference
+from grader.course.ex4_8.public import (
+    init_he_statistics,
+    init_xavier_statistics,
+    init_zeros_zeroes_everything,
+    std_formulas,
+    symmetry_gap_small,
+)
 from grader.model import Visibility
 from grader.registry import CheckSet
 
@@ -32,7 +39,7 @@ XOR_RUN = {
 }
 
 
-@checks.check(points=1, depends="std_formulas")
+@checks.check(points=1, depends=std_formulas)
 def std_formulas_hidden(sub) -> None:
     """xavier_std and he_std are exact on other fans (large ones, numpy integers)"""
     for fan_in, fan_out in XAVIER_CASES:
@@ -42,7 +49,7 @@ def std_formulas_hidden(sub) -> None:
         judging.expect_std(sub, "he_std", (fan_in,), reference.he_std(int(fan_in)))
 
 
-@checks.check(points=1, depends="init_zeros_zeroes_everything")
+@checks.check(points=1, depends=init_zeros_zeroes_everything)
 def init_zeros_nested_modules(sub) -> None:
     """init_zeros_ reaches every nn.Linear, also inside sub-modules"""
     where = "init_zeros_(model with sub-modules)"
@@ -55,7 +62,7 @@ def init_zeros_nested_modules(sub) -> None:
     )
 
 
-@checks.check(points=2, depends=("init_xavier_statistics", "init_he_statistics"))
+@checks.check(points=2, depends=(init_xavier_statistics, init_he_statistics))
 def init_statistics_hidden_shapes(sub) -> None:
     """Xavier and He weights have the right std on other layer shapes, inside sub-modules"""
     # False-failure probability of this check: at most 1e-6 (18 tests, union bound).
@@ -90,7 +97,7 @@ def _reference_gap(weight: np.ndarray, bias: np.ndarray) -> float:
     return reference.symmetry_gap(layer)
 
 
-@checks.check(points=1, depends="symmetry_gap_small")
+@checks.check(points=1, depends=symmetry_gap_small)
 def symmetry_gap_hidden(sub) -> None:
     """symmetry_gap matches the reference on other layers"""
     for weight, bias, label in _gap_cases():
@@ -99,7 +106,7 @@ def symmetry_gap_hidden(sub) -> None:
 
 @checks.check(
     points=2,
-    depends=("init_zeros_zeroes_everything", "init_xavier_statistics", "init_he_statistics"),
+    depends=(init_zeros_zeroes_everything, init_xavier_statistics, init_he_statistics),
     timeout=60,
     training=True,
 )

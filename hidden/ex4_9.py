@@ -9,8 +9,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from grader.catalog import load_reference
 from grader.course.ex4_9 import judging, public
-from grader.course_files import load_reference
+from grader.course.ex4_9.public import (
+    deep_sigmoid_mlp_architecture,
+    layer_grad_norms_small,
+    update_ratio_ignores_lr,
+)
 from grader.model import Visibility
 from grader.registry import CheckSet
 
@@ -50,7 +55,7 @@ def _case(index: int, sizes: list[int], activation: str, n: int):
     return make(rng, sizes), X, y
 
 
-@checks.check(points=1, depends="deep_sigmoid_mlp_architecture")
+@checks.check(points=1, depends=deep_sigmoid_mlp_architecture)
 def deep_sigmoid_mlp_other_shapes(sub) -> None:
     """deep_sigmoid_mlp is right for other depths, widths and several outputs"""
     rng = np.random.default_rng(4_9)
@@ -60,7 +65,7 @@ def deep_sigmoid_mlp_other_shapes(sub) -> None:
         judging.check_architecture(facts, shape, inputs)
 
 
-@checks.check(points=2, depends="layer_grad_norms_small")
+@checks.check(points=2, depends=layer_grad_norms_small)
 def layer_grad_norms_reference(sub) -> None:
     """layer_grad_norms matches the reference on other networks (and twice in a row)"""
     for index, (sizes, activation, n) in enumerate(NORM_CASES):
@@ -77,7 +82,7 @@ def layer_grad_norms_reference(sub) -> None:
         judging.expect_unchanged(judging.field(facts, "after", where), layers, where)
 
 
-@checks.check(points=1, depends="update_ratio_ignores_lr")
+@checks.check(points=1, depends=update_ratio_ignores_lr)
 def update_ratio_reference(sub) -> None:
     """update_ratio matches the reference on other networks and learning rates"""
     for index, (sizes, activation, n) in enumerate(NORM_CASES):
@@ -92,7 +97,7 @@ def update_ratio_reference(sub) -> None:
 
 @checks.check(
     points=2,
-    depends=("deep_sigmoid_mlp_architecture", "update_ratio_ignores_lr"),
+    depends=(deep_sigmoid_mlp_architecture, update_ratio_ignores_lr),
     timeout=60,
     training=True,
 )

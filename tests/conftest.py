@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import COURSE
 
-from grader import course
 from grader.api import Session
 from grader.model import ExerciseResult
 
@@ -36,6 +36,6 @@ def grade_source(session: Session, tmp_path: Path):
             (workspace / "exercises" / f"{exercise_id}.py").write_text(code, encoding="utf-8")
         if answers is not None:
             (workspace / "answers" / f"{exercise_id}.toml").write_text(answers, encoding="utf-8")
-        return session.grade([course.find(exercise_id)], workspace, include_hidden=hidden)[0]
+        return session.grade([COURSE.find(exercise_id)], workspace, include_hidden=hidden)[0]
 
     return grade

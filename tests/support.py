@@ -8,9 +8,12 @@ import sys
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from grader.catalog import Course
 from grader.model import CheckResult, ExerciseResult, Status
 
 REPO = Path(__file__).resolve().parents[1]
+#: The example course (this repository), mounted: what the tests grade with.
+COURSE = Course.at(REPO).mount()
 
 
 def solution_text(exercise_id: str) -> str:

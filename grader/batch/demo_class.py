@@ -1,8 +1,8 @@
 """A synthetic class: seeded, deterministic submissions for demos and benchmarks.
 
-Built from the course files that exist at run time under the repository root
-(``solutions/<id>.py``, ``exercises/<id>.py``, ``solutions/<id>.toml``,
-``answers/<id>.toml``), so it works for any set of exercises. Each student is one
+Built from the course's files that exist at run time (reference solutions, stubs,
+reference and blank answers, and the course's own realistic mistakes in
+``hidden/<id>.mistakes.toml``), so it works for any course. Each student is one
 :data:`KINDS` (one of each first, then drawn by :data:`WEIGHTS`), handed in as a
 folder, a zip, or single ``<student>_<id>`` files (see
 :mod:`grader.batch.submissions`). ``OUT/.demo-manifest.json`` (a dot file, so
@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grader.batch import mutate
+from grader.catalog import Course
 from grader.errors import UsageError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
-class Exercise:
+class DemoExercise:
     """The course files of one exercise, as text (answers may be absent)."""
 
     id: str
@@ -53,6 +54,7 @@ class Exercise:
     stub: str
     answers: str | None  # reference answers (full marks)
     blank_answers: str | None  # the handout's answers file
+    mistakes: tuple[mutate.Breakage, ...] = ()  # the course's realistic mistakes
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,8 @@ class DemoStudent:
     detail: str
 
 
-def repository_root() -> Path:
-    """The folder that holds the ``grader`` package (and solutions/, exercises/...)."""
-    return Path(__file__).resolve().parents[2]
-
-
-def load_exercises(root: Path, exercise_ids: Sequence[str] | None = None) -> list[Exercise]:
-    """The exercises with a ``solutions/<id>.py`` under ``root`` (all, or those named).
+def load_exercises(course: Course, exercise_ids: Sequence[str] | None = None) -> list[DemoExercise]:
+    """The course's exercises that have a reference solution (all, or those named).
 
     A missing stub is derived from the solution (bodies become ``raise
     NotImplementedError``).
@@ -80,25 +77,29 @@ def load_exercises(root: Path, exercise_ids: Sequence[str] | None = None) -> lis
     Raises:
         UsageError: no solution found, or a named exercise has none.
     """
-    found = sorted(p.stem for p in (root / "solutions").glob("*.py") if not p.stem.startswith("_"))
-    ids = list(exercise_ids) if exercise_ids else found
-    if not ids or set(ids) - set(found):
-        missing = ", ".join(sorted(set(ids) - set(found))) or "any exercise"
-        raise UsageError(f"no solutions/<id>.py under {root} for {missing}")
-    return [_exercise(root, exercise) for exercise in ids]
+    found = [e for e in course.exercises() if course.solution(e).is_file()]
+    chosen = [course.find(i) for i in exercise_ids] if exercise_ids else found
+    missing = sorted(e.id for e in chosen if e not in found) or ([] if chosen else ["any exercise"])
+    if missing:
+        raise UsageError(
+            f"no reference solution in {course.root}/solutions for {', '.join(missing)}"
+        )
+    return [_exercise(course, exercise) for exercise in chosen]
 
 
-def _exercise(root: Path, exercise: str) -> Exercise:
-    solution = (root / "solutions" / f"{exercise}.py").read_text(encoding="utf-8")
-    stub_path = root / "exercises" / f"{exercise}.py"
-    stub = stub_path.read_text(encoding="utf-8") if stub_path.is_file() else mutate.stub(solution)
-    return Exercise(
-        id=exercise,
+def _exercise(course: Course, exercise) -> DemoExercise:
+    solution = course.solution(exercise).read_text(encoding="utf-8")
+    stub = _read(course.stub(exercise)) or mutate.stub(solution)
+    reference = course.reference_answers(exercise)
+    blank = _read(course.answers_template(exercise))
+    mistakes = course.mistakes_file(exercise)
+    return DemoExercise(
+        id=exercise.id,
         solution=solution,
         stub=stub,
-        answers=_read(root / "solutions" / f"{exercise}.toml")
-        or _read(root / "answers" / f"{exercise}.toml"),
-        blank_answers=_read(root / "answers" / f"{exercise}.toml"),
+        answers=(_read(reference) if reference else None) or blank,
+        blank_answers=blank,
+        mistakes=mutate.course_breakages(mistakes),
     )
 
 
@@ -110,7 +111,7 @@ def make_demo_class(
     out: Path,
     n_students: int,
     seed: int = 0,
-    root: Path | None = None,
+    course: Course | None = None,
     exercise_ids: Sequence[str] | None = None,
 ) -> list[DemoStudent]:
     """Write ``n_students`` submissions under ``out`` (which must be empty or absent).
@@ -124,7 +125,9 @@ def make_demo_class(
         raise UsageError("a demo class needs at least one student")
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out}: folder is not empty")
-    exercises = load_exercises(root or repository_root(), exercise_ids)
+    from grader.catalog import active
+
+    exercises = load_exercises(course or active(), exercise_ids)
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     width = max(3, len(str(n_students)))
@@ -147,7 +150,7 @@ def _draw_kinds(n: int, rng: random.Random) -> list[str]:
 
 
 def _make_student(
-    out: Path, student: str, kind: str, exercises: list[Exercise], rng: random.Random
+    out: Path, student: str, kind: str, exercises: list[DemoExercise], rng: random.Random
 ) -> DemoStudent:
     target = rng.choice(exercises)
     files, detail = _files_for(kind, target, exercises, rng)
@@ -168,7 +171,7 @@ def _layout_for(kind: str, rng: random.Random) -> str:
 
 
 def _files_for(
-    kind: str, target: Exercise, exercises: list[Exercise], rng: random.Random
+    kind: str, target: DemoExercise, exercises: list[DemoExercise], rng: random.Random
 ) -> tuple[dict[str, bytes], str]:
     """Handout path -> bytes for one student, and a sentence about what is wrong."""
     files: dict[str, bytes] = {}
@@ -184,7 +187,7 @@ def _files_for(
 
 
 def _break(
-    kind: str, target: Exercise, files: dict[str, bytes], n_exercises: int, rng: random.Random
+    kind: str, target: DemoExercise, files: dict[str, bytes], n_exercises: int, rng: random.Random
 ) -> str:
     """Apply ``kind`` to ``target``'s files in place; describe what was done."""
     path = f"exercises/{target.id}.py"
@@ -209,9 +212,9 @@ def _break(
     return kind.replace("_", " ") if kind != "correct" else ""
 
 
-def _pick_breakage(exercise: Exercise, rng: random.Random) -> mutate.Breakage:
+def _pick_breakage(exercise: DemoExercise, rng: random.Random) -> mutate.Breakage:
     """A breakage from the table when one applies, else a function returning None."""
-    choices = mutate.applicable(exercise.id, exercise.solution)
+    choices = mutate.applicable(exercise.mistakes, exercise.solution)
     if choices:
         return rng.choice(choices)
     broken = mutate.return_none(exercise.solution, rng)

@@ -1,9 +1,9 @@
 """Source-to-source breakages that turn a reference solution into a student's mistake.
 
 Used by :mod:`grader.batch.demo_class` to build realistic wrong submissions from
-whatever ``solutions/<id>.py`` exist. Per-exercise breakages live in
-:data:`BREAKAGES` (extend it for a new exercise); every exercise also gets the
-generic ones here (a function that returns None, an endless loop, a crash at
+whatever ``solutions/<id>.py`` exist. An exercise's own realistic mistakes live in
+the course, ``hidden/<id>.mistakes.toml`` (:func:`course_breakages`); every exercise
+also gets the generic ones here (a function that returns None, an endless loop, a crash at
 import, a syntax error, a non-UTF-8 file, a stub), found with :mod:`ast` so that
 they apply to any solution. Only the reference solution's text is parsed; nothing
 is executed.
@@ -14,7 +14,11 @@ from __future__ import annotations
 import ast
 import random
 import textwrap
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import CourseError
 
 
 @dataclass(frozen=True)
@@ -34,43 +38,6 @@ class Breakage:
     replacement: str = ""
 
 
-_PARAM_COUNT_NO_BIASES = '''
-def param_count(M0, N, L):
-    """Counts every weight but forgets the biases."""
-    import numbers
-
-    for value in (M0, N, L):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"expected an integer, got {type(value).__name__}")
-        if value <= 0:
-            raise ValueError(f"expected a positive integer, got {value}")
-    if N % L:
-        raise ValueError(f"L={L} does not divide N={N}")
-    width = int(N) // int(L)
-    return int(M0) * width + (int(L) - 1) * width * width + width
-'''
-
-_PARAM_COUNT_EXPR_NO_OUTPUT = '''
-def param_count_expr():
-    """Forgets the output layer."""
-    import sympy
-
-    M0, N, L = sympy.symbols("M0 N L")
-    return (M0 + 1) * N / L + (L - 1) * ((N / L) ** 2 + N / L)
-'''
-
-#: Per-exercise mistakes; any exercise also gets the generic ones.
-BREAKAGES: dict[str, tuple[Breakage, ...]] = {
-    "ex4_5": (
-        Breakage("param_count forgets the biases", function="param_count",
-                 replacement=_PARAM_COUNT_NO_BIASES),
-        Breakage("param_count_expr forgets the output layer", function="param_count_expr",
-                 replacement=_PARAM_COUNT_EXPR_NO_OUTPUT),
-        Breakage("build_mlp uses ReLU instead of sigmoid", old="nn.Sigmoid()", new="nn.ReLU()"),
-    ),
-}  # fmt: skip
-
-
 def apply(source: str, breakage: Breakage) -> str | None:
     """``source`` with ``breakage`` applied, or None when it does not apply."""
     if breakage.function:
@@ -80,9 +47,23 @@ def apply(source: str, breakage: Breakage) -> str | None:
     return None
 
 
-def applicable(exercise_id: str, source: str) -> list[Breakage]:
-    """The breakages of :data:`BREAKAGES` that apply to this solution text."""
-    return [b for b in BREAKAGES.get(exercise_id, ()) if apply(source, b) is not None]
+def course_breakages(path: Path) -> tuple[Breakage, ...]:
+    """The ``[[mistake]]`` entries of a course's ``hidden/<id>.mistakes.toml`` (none if absent).
+
+    Raises CourseError naming the file when it cannot be read or an entry is malformed.
+    """
+    if not path.is_file():
+        return ()
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("mistake", [])
+        return tuple(Breakage(**entry) for entry in entries)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError) as exc:
+        raise CourseError(f"{path}: not a list of [[mistake]] entries ({exc})") from exc
+
+
+def applicable(breakages: tuple[Breakage, ...], source: str) -> list[Breakage]:
+    """The ``breakages`` that apply to this solution text."""
+    return [b for b in breakages if apply(source, b) is not None]
 
 
 def functions(source: str) -> list[ast.FunctionDef]:

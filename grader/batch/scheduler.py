@@ -1,6 +1,6 @@
 """Grade many submissions in parallel worker processes, recording each as it finishes.
 
-    summary = run_batch(submissions, ["ex4_5", "ex4_1"], gradebook, BatchOptions(jobs=2))
+    summary = run_batch(submissions, course.exercises(), gradebook, BatchOptions(jobs=2))
 
 Each worker (:mod:`grader.batch.worker`) is a trusted judge process with its own
 sandbox template, so torch is imported once per worker, not per submission. A
@@ -12,7 +12,6 @@ its submission is recorded with an error, and the batch goes on.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 
 from grader.batch.gradebook import Gradebook
 from grader.batch.submissions import Submission
+from grader.exercise import Exercise
 from grader.model import ExerciseResult
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class BatchOptions:
     isolation: str = "auto"
     submission_timeout_s: float = 600.0
     grader_version: str = ""
+    course_root: str = ""  # the course workers grade with (default: the one they find)
 
 
 @dataclass
@@ -58,7 +59,7 @@ Progress = Callable[[Submission, str], None]
 
 def run_batch(
     submissions: Sequence[Submission],
-    exercise_ids: Sequence[str],
+    exercises: Sequence[Exercise],
     gradebook: Gradebook,
     options: BatchOptions,
     progress: Progress | None = None,
@@ -74,22 +75,14 @@ def run_batch(
             pending.append(sub)
     if pending:
         with _Pool(min(options.jobs, len(pending)), options) as pool:
-            for sub, results, error, device, isolation in pool.grade(pending, exercise_ids):
-                results = _with_problems(results, sub)
+            for sub, results, error, device, isolation in pool.grade(pending, exercises):
+                results = sub.with_problems(results)
                 summary.devices.add(device)
                 _record(
                     gradebook, sub, results, options, summary, isolation, progress, error, device
                 )
     summary.wall_seconds = time.monotonic() - started
     return summary
-
-
-def _with_problems(results: list[ExerciseResult], sub: Submission) -> list[ExerciseResult]:
-    """Attach each exercise's file problems (found while loading) to its result."""
-    return [
-        dataclasses.replace(r, errors=tuple(sub.problems_for(r.exercise)) + r.errors)
-        for r in results
-    ]
 
 
 def _record(
@@ -123,16 +116,10 @@ def _record(
 class _Worker:
     """One worker process and the submission it is grading."""
 
-    def __init__(self, device: str, isolation: str) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "grader.batch.worker",
-            "--device",
-            device,
-            "--isolation",
-            isolation,
-        ]
+    def __init__(self, options: BatchOptions) -> None:
+        cmd = [sys.executable, "-m", "grader.batch.worker"]
+        cmd += ["--device", options.device, "--isolation", options.isolation]
+        cmd += ["--course", options.course_root] if options.course_root else []
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1
         )
@@ -142,9 +129,10 @@ class _Worker:
         self.job: Submission | None = None
         self.started = 0.0
 
-    def send(self, job_id: int, sub: Submission, exercise_ids: Sequence[str]) -> None:
+    def send(self, job_id: int, sub: Submission, exercises: Sequence[Exercise]) -> None:
         self.job, self.started = sub, time.monotonic()
-        line = {"id": job_id, "workspace": str(sub.workspace), "exercises": list(exercise_ids)}
+        ids = [e.id for e in exercises]  # ids on the wire; the worker finds them in its course
+        line = {"id": job_id, "workspace": str(sub.workspace), "exercises": ids}
         self.proc.stdin.write(json.dumps(line) + "\n")
         self.proc.stdin.flush()
 
@@ -176,13 +164,13 @@ class _Pool:
             worker.kill()
         self._selector.close()
 
-    def grade(self, subs: Sequence[Submission], exercise_ids: Sequence[str]):
+    def grade(self, subs: Sequence[Submission], exercises: Sequence[Exercise]):
         """Yield (submission, results, error, device, isolation) as each one finishes."""
         queue = list(reversed(subs))
         job_ids = iter(range(1, 1 << 62))
         busy = 0
         for worker in self._workers:
-            busy += self._feed(worker, queue, job_ids, exercise_ids)
+            busy += self._feed(worker, queue, job_ids, exercises)
         while busy:
             for worker, message in self._next_messages():
                 sub, outcome = worker.job, self._outcome(worker, message)
@@ -190,7 +178,7 @@ class _Pool:
                 if message is None:
                     worker = self._replace(worker)
                 busy -= 1
-                busy += self._feed(worker, queue, job_ids, exercise_ids)
+                busy += self._feed(worker, queue, job_ids, exercises)
                 yield (
                     sub,
                     *outcome,
@@ -198,10 +186,10 @@ class _Pool:
                     (worker.ready or {}).get("isolation", "?"),
                 )
 
-    def _feed(self, worker: _Worker, queue: list, job_ids, exercise_ids) -> int:
+    def _feed(self, worker: _Worker, queue: list, job_ids, exercises) -> int:
         if not queue:
             return 0
-        worker.send(next(job_ids), queue.pop(), exercise_ids)
+        worker.send(next(job_ids), queue.pop(), exercises)
         return 1
 
     def _next_messages(self) -> list[tuple[_Worker, dict | None]]:
@@ -251,7 +239,7 @@ class _Pool:
         return [ExerciseResult.from_dict(r) for r in message.get("results", [])], ""
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._options.device, self._options.isolation)
+        worker = _Worker(self._options)
         self._selector.register(worker.fd, selectors.EVENT_READ, worker)
         return worker
 

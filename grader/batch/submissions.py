@@ -22,6 +22,7 @@ Nothing here runs student code: Python sources are only parsed (``ast.parse``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -36,6 +37,7 @@ from pathlib import Path
 from grader.batch import archive, validate
 from grader.batch.layout import handout_path, is_noise, select
 from grader.errors import SubmissionError
+from grader.model import ExerciseResult
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,13 @@ class Submission:
         """The problems about one exercise's files (source or answers)."""
         prefixes = tuple(f"{folder}/{exercise_id}." for folder in ("exercises", "answers"))
         return tuple(p for p in self.problems if p.startswith(prefixes))
+
+    def with_problems(self, results: Sequence[ExerciseResult]) -> list[ExerciseResult]:
+        """``results`` with each exercise's file problems (found while loading) attached."""
+        return [
+            dataclasses.replace(r, errors=tuple(self.problems_for(r.exercise)) + r.errors)
+            for r in results
+        ]
 
 
 @dataclass
@@ -127,6 +136,37 @@ def discover(
         _load_group(sources, ids, quizzes, staging, limits) for sources in groups.values()
     ]
     return sorted(submissions, key=lambda s: s.student_id)
+
+
+def load_one(
+    path: Path,
+    exercise_ids: Sequence[str],
+    staging: Path,
+    limits: archive.Limits | None = None,
+    answers_expected: Collection[str] | None = None,
+) -> Submission:
+    """One submission at ``path``, read by the same rules as :func:`discover`.
+
+    ``path`` is a folder (any layout :func:`discover` accepts for one student), a ``.zip``
+    of one, or a single ``<id>.py`` / ``<id>.ipynb`` / ``<id>.toml`` file. Never raises
+    for what the submission holds: problems are on the returned :class:`Submission`.
+
+    Raises:
+        SubmissionError: ``path`` does not exist, or is a file of no accepted kind.
+    """
+    ids = list(exercise_ids)
+    student = student_id_from_name(path.stem if path.is_file() else path.name) or "submission"
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
+        source = _Source(student, [path])
+    elif path.is_file() and (target := handout_path(path.name, ids)) is not None:
+        source = _Source(student, [path], {target: path})
+    else:
+        expected = ", ".join(f"{i}.py" for i in ids)
+        raise SubmissionError(
+            f"{path}: not a submission (a folder, a .zip, or a single file such as {expected})"
+        )
+    quizzes = set(ids if answers_expected is None else answers_expected)
+    return _load_group([source], ids, quizzes, staging, limits or archive.Limits())
 
 
 def _find_sources(root: Path, ids: list[str], staging: Path) -> dict[str, list[_Source]]:

@@ -1,6 +1,7 @@
 """A grading worker: one trusted judge process with its own sandbox template.
 
-Started by the batch scheduler as ``python -m grader.batch.worker --device D --isolation I``.
+Started by the batch scheduler as
+``python -m grader.batch.worker --device D --isolation I [--course DIR]``.
 It reads jobs as JSON lines on stdin and answers each with one JSON line on
 its private copy of stdout (the real fd 1 is pointed at stderr, so nothing a
 library prints can corrupt the protocol):
@@ -23,19 +24,21 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from grader import course
 from grader.api import Session
+from grader.catalog import Course
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="auto")
     parser.add_argument("--isolation", default="auto")
+    parser.add_argument("--course", default=None)
     args = parser.parse_args()
     channel = _private_stdout()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     _die_with_parent()
-    with Session.start(device=args.device, isolation=args.isolation) as session:
+    course = Course.locate(args.course)
+    with Session.start(device=args.device, isolation=args.isolation, course=course) as session:
         _send(
             channel,
             {
@@ -50,7 +53,7 @@ def main() -> None:
 
 def _grade_job(session: Session, job: dict) -> dict:
     try:
-        exercises = [course.find(e) for e in job["exercises"]]
+        exercises = [session.course.find(e) for e in job["exercises"]]
         results = session.grade(exercises, Path(job["workspace"]), include_hidden=True)
         return {"id": job["id"], "results": [r.to_dict() for r in results]}
     except Exception as exc:  # a grader bug: recorded for this submission, the batch goes on

@@ -1,42 +1,56 @@
-"""The course's exercises, by id and alias."""
+"""The mount point of the active course's public parts.
+
+``grader.course.<id>`` is the folder ``<course root>/checks/<id>/`` of whichever course
+is mounted (:meth:`grader.catalog.Course.mount`): its public checks, probes, quiz and
+helper modules import each other as ``grader.course.<id>.<module>`` (or relatively),
+in the judge and inside the sandbox alike. The engine itself names no exercise. Until
+a course is mounted explicitly, this package serves the course ``grade`` would find from
+here (see :meth:`grader.catalog.Course.locate`), if any: scripts and tests that import
+``grader.course.<id>`` directly need no set-up.
+"""
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
+import sys
+from pathlib import Path
 
-from grader.errors import UnknownExercise
-from grader.exercise import Exercise
-
-EXERCISE_IDS: tuple[str, ...] = ("ex4_1", "ex4_5", "ex4_7", "ex4_8", "ex4_9", "dropout")
-
-
-@cache
-def available() -> tuple[Exercise, ...]:
-    """The exercises whose package is present, in course order."""
-    found = (_load(exercise_id) for exercise_id in EXERCISE_IDS)
-    return tuple(exercise for exercise in found if exercise is not None)
+__path__: list[str] = []  # filled by mount()
+#: How many times a folder was mounted: modules loaded beside the mount (hidden checks)
+#: are reloaded when it changes, so they see the checks of the course mounted now.
+generation = 0
 
 
-def _load(exercise_id: str) -> Exercise | None:
+def mount(checks_dir: Path) -> None:
+    """Make ``grader.course.<id>`` resolve to ``checks_dir/<id>``.
+
+    Mounting another folder forgets the modules imported from the previous one (and
+    counts a new :data:`generation`), so a process that grades two courses never mixes
+    their checks.
+    """
+    global generation
+    folder = str(checks_dir)
+    if __path__ == [folder]:
+        return
+    for name in [n for n in sys.modules if n.startswith(f"{__name__}.")]:
+        del sys.modules[name]
+    __path__[:] = [folder]
+    generation += 1
+
+
+def mounted() -> Path | None:
+    """The folder mounted now, or None."""
+    return Path(__path__[0]) if __path__ else None
+
+
+def _mount_default() -> None:
+    """Mount the course found from here, quietly; nothing when there is none."""
+    from grader.catalog import Course
+    from grader.errors import GraderError
+
     try:
-        module = importlib.import_module(f"grader.course.{exercise_id}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"grader.course.{exercise_id}":
-            raise
-        return None
-    return module.EXERCISE
+        Course.locate().mount()
+    except (GraderError, OSError):
+        pass
 
 
-def find(name: str) -> Exercise:
-    """The exercise with this id or alias (case-insensitive); UnknownExercise otherwise."""
-    wanted = name.strip().lower().replace("-", "_")
-    if wanted in EXERCISE_IDS:
-        exercise = _load(wanted)
-        if exercise is not None:
-            return exercise
-    for exercise in available():
-        if wanted in (exercise.id, exercise.alias.replace("-", "_")):
-            return exercise
-    known = ", ".join(f"{e.id} ({e.alias})" for e in available())
-    raise UnknownExercise(f"no exercise named {name!r}; known: {known}")
+_mount_default()

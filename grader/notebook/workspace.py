@@ -1,6 +1,6 @@
 """Decide what to grade when a workspace holds a notebook: its code, and its answers.
 
-    prepared = prepare_workspace_source(workspace, "ex4_5", scratch)
+    prepared = prepare_workspace_source(workspace, exercise, scratch)
     if prepared is None: ...                 # no notebook: grade exercises/ex4_5.py as always
     prepared.source_spec("ex4_5")            # a SourceSpec for the sandbox (None: nothing to grade)
     prepared.answers_path                    # the answers file for the quiz
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import SubmissionError
+from grader.exercise import Exercise
 from grader.notebook.extract import ExtractedNotebook, extract_notebook
 from grader.sandbox import SourceSpec
 
@@ -64,20 +65,19 @@ class PreparedSource:
 
 
 def prepare_workspace_source(
-    workspace: Path, exercise_id: str, scratch: Path
+    workspace: Path, exercise: Exercise, scratch: Path
 ) -> PreparedSource | None:
-    """Choose source and answers for ``exercise_id``; None when there is no notebook.
+    """Choose source and answers for ``exercise``; None when there is no notebook.
 
     Writes the notebook's extracted code (and answers cell) under ``scratch``, an
     existing private folder the caller removes after grading. Never raises for
     anything the student wrote.
     """
-    python = workspace / "exercises" / f"{exercise_id}.py"
-    notebook = workspace / "exercises" / f"{exercise_id}.ipynb"
-    answers = workspace / "answers" / f"{exercise_id}.toml"
+    nb_name, py_name = exercise.notebook_path, exercise.source_path
+    python, notebook = workspace / py_name, workspace / nb_name
+    answers = workspace / exercise.answers_path
     if not notebook.is_file():
         return None
-    nb_name, py_name = f"exercises/{notebook.name}", f"exercises/{python.name}"
     try:
         extracted = extract_notebook(notebook)
     except SubmissionError as exc:
@@ -90,7 +90,7 @@ def prepare_workspace_source(
         if has_work(extracted.source):
             notes = (f"{nb_name} was not graded: {py_name} holds your work and is graded", *notes)
         return PreparedSource(python, py_name, None, notes, answers_path)
-    code = scratch / f"{exercise_id}.py"
+    code = scratch / f"{exercise.id}.py"
     code.write_text(extracted.source, encoding="utf-8")
     answers_path, notes = _answers(extracted, answers, scratch, nb_name, notebook_graded=True)
     notes = (*extracted.ignored, *notes)

@@ -1,6 +1,6 @@
 """Prove that a handout holds no secret: scan every file for what only instructors have.
 
-    secrets = collect_secrets(course_root, ["ex4_5", ...])     # grader.release.secrets
+    secrets = collect_secrets(course, course.exercises())      # grader.release.secrets
     leaks = scan(handout_dir, secrets)                         # [] for a clean handout
 
 Every file is read as text (never run). Function bodies are compared as syntax trees

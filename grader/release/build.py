@@ -3,16 +3,18 @@
     report = build_handout(Path("handout"), notebooks=True)       # a folder
     report = build_handout(Path("handout.zip"))                   # the same, zipped
 
-The handout holds the ``grader`` package (no caches), ``exercises/<id>.py`` stubs,
-``answers/<id>.toml`` templates, optionally ``exercises/<id>.ipynb`` notebooks, a
-``pyproject.toml`` to ``pip install`` it, a student README, and
-``grader/course/hidden_manifest.json`` (how many hidden checks each exercise has, so
-students see that they exist). ``solutions/``, ``hidden/``, tests and benchmarks are
-never copied: the handout is assembled from a whitelist, not by deleting secrets.
+The handout is a course folder for students: the ``grader`` engine package (no
+caches), the course's ``course.toml``, the public part ``checks/<id>/`` of each released
+exercise, ``exercises/<id>.py`` stubs, ``answers/<id>.toml`` templates, optionally
+``exercises/<id>.ipynb`` notebooks, a ``pyproject.toml`` to ``pip install`` the engine,
+a student README, and ``checks/hidden_manifest.json`` (how many hidden checks each
+exercise has, so students see that they exist). ``solutions/``, ``hidden/``, tests and
+benchmarks are never copied: the handout is assembled from a whitelist, not by deleting
+secrets.
 
-Only complete exercises are released (package, statement, public checks, stub); an
-incomplete one is left out with a warning, its course folder too, so ``grade list``
-works in the handout. Before anything is written to ``out``, the assembled handout is
+Only complete exercises are released (metadata, statement, public checks, stub); an
+incomplete one is left out with a warning, its folder too, so ``grade list`` works in
+the handout. Before anything is written to ``out``, the assembled handout is
 audited (:mod:`grader.release.audit`) against ``solutions/`` and ``hidden/``; a leak
 raises :class:`~grader.errors.InternalError` naming each file and secret.
 """
@@ -31,8 +33,7 @@ from importlib import resources
 from pathlib import Path
 
 import grader
-from grader import course
-from grader.course_files import HIDDEN_MANIFEST, CourseFiles
+from grader.catalog import COURSE_FILE, HIDDEN_MANIFEST, Course
 from grader.errors import InternalError, UsageError
 from grader.exercise import Exercise
 from grader.notebook.build import build_notebook, write_notebook
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 #: What of the package ships: the kinds of file it uses (no caches, backups, editor files).
 _SHIPPED_SUFFIXES = (".py", ".md", ".toml", ".json", ".typed")
 _NOT_SHIPPED_DIRS = ("__pycache__",)
-_INSTRUCTOR_TOOL_SECTIONS = ("[tool.pytest", "[tool.ruff")
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same zip
 
 
@@ -68,7 +68,7 @@ def build_handout(
     *,
     notebooks: bool = False,
     exercise_ids: Sequence[str] | None = None,
-    course_files: CourseFiles | None = None,
+    course: Course | None = None,
     audit: bool = True,
 ) -> ReleaseReport:
     """Write the handout to ``out`` (a new folder, or a ``.zip`` file).
@@ -77,8 +77,10 @@ def build_handout(
     Raises UsageError if ``out`` exists or an asked-for exercise is incomplete, and
     InternalError if the audit finds a leak (then nothing is written).
     """
+    from grader.catalog import active
+
     started = time.monotonic()
-    files = course_files or CourseFiles.locate()
+    files = course or active()
     if out.exists():
         raise UsageError(f"{out} already exists: remove it or choose another name")
     exercises, warnings = _chosen_exercises(files, exercise_ids)
@@ -98,10 +100,10 @@ def build_handout(
     )
 
 
-def complete_exercises(files: CourseFiles) -> tuple[list[Exercise], list[str]]:
+def complete_exercises(files: Course) -> tuple[list[Exercise], list[str]]:
     """The exercises ready to release, and a warning for each one that is not."""
     ready, warnings = [], []
-    for exercise in course.available():
+    for exercise in files.exercises():
         missing = _missing_parts(exercise, files)
         if missing:
             warnings.append(f"{exercise.id} left out: incomplete (no {', '.join(missing)})")
@@ -111,14 +113,14 @@ def complete_exercises(files: CourseFiles) -> tuple[list[Exercise], list[str]]:
 
 
 def _chosen_exercises(
-    files: CourseFiles, exercise_ids: Sequence[str] | None
+    files: Course, exercise_ids: Sequence[str] | None
 ) -> tuple[list[Exercise], list[str]]:
     ready, warnings = complete_exercises(files)
     if not exercise_ids:
         if not ready:
             raise UsageError("no complete exercise to release")
         return ready, warnings
-    chosen = [course.find(name) for name in exercise_ids]
+    chosen = [files.find(name) for name in exercise_ids]
     for exercise in chosen:
         missing = _missing_parts(exercise, files)
         if missing:
@@ -126,23 +128,26 @@ def _chosen_exercises(
     return chosen, []
 
 
-def _missing_parts(exercise: Exercise, files: CourseFiles) -> list[str]:
-    package = resources.files(exercise.package)
+def _missing_parts(exercise: Exercise, files: Course) -> list[str]:
+    folder = exercise.folder or files.checks_dir / exercise.id
     parts = {
-        "statement.md": package.joinpath("statement.md").is_file(),
-        "public.py": package.joinpath("public.py").is_file(),
-        f"exercises/{exercise.id}.py": files.stub(exercise).is_file(),
+        "statement.md": (folder / "statement.md").is_file(),
+        "public.py": (folder / "public.py").is_file(),
+        exercise.source_path: files.stub(exercise).is_file(),
     }
     return [name for name, present in parts.items() if not present]
 
 
 def _assemble(
-    stage: Path, files: CourseFiles, exercises: list[Exercise], notebooks: bool, warnings: list
+    stage: Path, files: Course, exercises: list[Exercise], notebooks: bool, warnings: list
 ) -> list[str]:
     """Lay the handout out in ``stage``; returns the exercise ids that got a notebook."""
-    _copy_package(stage / "grader", {e.id for e in exercises}, warnings)
+    _copy_tree(Path(grader.__file__).resolve().parent, stage / "grader", warnings)
+    for exercise in exercises:
+        _copy_tree(exercise.folder, stage / "checks" / exercise.id, warnings)
+    shutil.copy(files.root / COURSE_FILE, stage / COURSE_FILE)
     manifest = {e.id: files.hidden_count(e) for e in exercises}
-    (stage / "grader" / "course" / HIDDEN_MANIFEST).write_text(
+    (stage / "checks" / HIDDEN_MANIFEST).write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     (stage / "exercises").mkdir()
@@ -150,30 +155,26 @@ def _assemble(
     written = []
     for exercise in exercises:
         stub = files.stub(exercise).read_text(encoding="utf-8")
-        (stage / "exercises" / f"{exercise.id}.py").write_text(stub, encoding="utf-8")
+        (stage / exercise.source_path).write_text(stub, encoding="utf-8")
         answers = _answers_template(exercise, files, warnings)
         if answers is not None:
-            (stage / "answers" / f"{exercise.id}.toml").write_text(answers, encoding="utf-8")
+            (stage / exercise.answers_path).write_text(answers, encoding="utf-8")
         if notebooks:
             notebook = build_notebook(exercise, stub, answers)
-            write_notebook(notebook, stage / "exercises" / f"{exercise.id}.ipynb")
+            write_notebook(notebook, stage / exercise.notebook_path)
             written.append(exercise.id)
-    (stage / "pyproject.toml").write_text(_student_pyproject(files.root), encoding="utf-8")
+    (stage / "pyproject.toml").write_text(_student_pyproject(), encoding="utf-8")
     readme = _student_readme(exercises, files, notebooks)
     (stage / "README.md").write_text(readme, encoding="utf-8")
     return written
 
 
-def _copy_package(target: Path, released: set[str], warnings: list[str]) -> None:
-    """Copy the ``grader`` package: its source files only, released exercises only."""
-    source = Path(grader.__file__).resolve().parent
-    left_out = {e.id for e in course.available()} - released
+def _copy_tree(source: Path, target: Path, warnings: list[str]) -> None:
+    """Copy a package folder: the kinds of file a package uses, no caches or dot files."""
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         here = Path(folder)
         ignored = {n for n in names if n.startswith(".") or n in _NOT_SHIPPED_DIRS}
-        if here == source / "course":
-            ignored |= left_out & set(names)
         for name in set(names) - ignored:
             if (here / name).is_file() and not name.endswith(_SHIPPED_SUFFIXES):
                 ignored.add(name)
@@ -185,7 +186,7 @@ def _copy_package(target: Path, released: set[str], warnings: list[str]) -> None
     shutil.copytree(source, target, ignore=ignore)
 
 
-def _answers_template(exercise: Exercise, files: CourseFiles, warnings: list) -> str | None:
+def _answers_template(exercise: Exercise, files: Course, warnings: list) -> str | None:
     path = files.answers_template(exercise)
     if path.is_file():
         return path.read_text(encoding="utf-8")
@@ -193,25 +194,54 @@ def _answers_template(exercise: Exercise, files: CourseFiles, warnings: list) ->
         return None
     from grader.quiz.template import render_template
 
-    warnings.append(f"{exercise.id}: answers/{exercise.id}.toml missing, generated from the quiz")
+    warnings.append(f"{exercise.id}: {exercise.answers_path} missing, generated from the quiz")
     return render_template(exercise.id, exercise.questions())
 
 
-def _student_pyproject(root: Path) -> str:
-    """The course's pyproject.toml without the instructors' tool sections (pytest, ruff)."""
-    path = root / "pyproject.toml"
-    if not path.is_file():
-        raise UsageError(f"no pyproject.toml at {root}: run `grade release` in the course folder")
-    kept, skipping = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("["):
-            skipping = line.startswith(_INSTRUCTOR_TOOL_SECTIONS)
-        if not skipping:
-            kept.append(line)
-    return "\n".join(kept).rstrip("\n") + "\n"
+def _student_pyproject() -> str:
+    """A ``pyproject.toml`` that installs the engine (this version, its dependencies).
+
+    Written from the installed engine's metadata, so an instructor's course needs no
+    packaging files of its own; the course itself is found from the handout folder.
+    """
+    version, requires = _engine_metadata()
+    dependencies = "".join(f"    {json.dumps(r)},\n" for r in requires)
+    return f"""[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "grader"
+version = "{version}"
+description = "The grader for this course's exercises (student handout)."
+requires-python = ">=3.11"
+dependencies = [
+{dependencies}]
+
+[project.scripts]
+grade = "grader.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["grader*"]
+
+[tool.setuptools.package-data]
+"*" = ["*.md", "*.toml", "*.json"]
+"""
 
 
-def _student_readme(exercises: list[Exercise], files: CourseFiles, notebooks: bool) -> str:
+def _engine_metadata() -> tuple[str, list[str]]:
+    """The installed engine's version and its requirements without extras."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("grader")
+    except metadata.PackageNotFoundError as exc:
+        raise UsageError("the grader engine is not installed (pip install it first)") from exc
+    requires = [r for r in dist.requires or [] if "extra ==" not in r]
+    return dist.version, requires
+
+
+def _student_readme(exercises: list[Exercise], files: Course, notebooks: bool) -> str:
     rows = ["| id | alias | title | implement | hidden checks |", "|---|---|---|---|---|"]
     rows += [
         f"| `{e.id}` | `{e.alias}` | {e.title} | {', '.join(f'`{f}`' for f in e.functions)} "
@@ -223,10 +253,9 @@ def _student_readme(exercises: list[Exercise], files: CourseFiles, notebooks: bo
     return template.replace("{exercises}", "\n".join(rows)).replace("{notebook_hint}", hint)
 
 
-def _audit(stage: Path, files: CourseFiles, warnings: list) -> int:
+def _audit(stage: Path, files: Course, warnings: list) -> int:
     """Scan the staged handout for every secret of every course exercise; raise on a leak."""
-    ids = [e.id for e in course.available()]
-    secrets = collect_secrets(files.root, ids)
+    secrets = collect_secrets(files, list(files.exercises()))
     if not secrets:
         warnings.append("no solutions/ or hidden/ found: the leak audit had nothing to compare")
     leaks = scan(stage, secrets)

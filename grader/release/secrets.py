@@ -1,7 +1,7 @@
 """What a handout must not contain, read from the instructor's files (parsed, never run).
 
-    secrets = collect_secrets(course_root, ["ex4_5", ...])
-    secrets += value_secrets(course_root, "ex4_5", recorded_values, "expected value")
+    secrets = collect_secrets(course, course.exercises())
+    secrets += value_secrets(course, exercise, recorded_values, "expected value")
 
 - ``solutions/<id>.py``: every function body (beyond a stub's), as a syntax tree
   (``ast.dump``), so reformatting or renaming the function does not hide a copy, and
@@ -17,7 +17,7 @@
 
 A value the exercise's public files also state is a public fact, not a secret. A
 round number (below 1000, a power of 2, a multiple of 100) is searched only in the
-exercise's own files (``grader/course/<id>/``, ``exercises/<id>.*``, ``answers/<id>.*``).
+exercise's own files (``checks/<id>/``, ``exercises/<id>.*``, ``answers/<id>.*``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import grader
+from grader.catalog import Course
+from grader.exercise import Exercise
 
 __all__ = [
     "Secret",
@@ -65,35 +66,35 @@ class Secret:
     needle: str
     match: str
     origin: str
-    local: bool = False  # search only the exercise's own files (grader/course/<id>/, <id>.*)
+    local: bool = False  # search only the exercise's own files (checks/<id>/, <id>.*)
 
     def applies_to(self, relative: str) -> bool:
         """Whether the handout file at ``relative`` (POSIX path) is searched for this secret."""
         if not self.local:
             return True
-        own_folder = relative.startswith(f"grader/course/{self.exercise}/")
+        own_folder = relative.startswith(f"checks/{self.exercise}/")
         return own_folder or Path(relative).stem == self.exercise
 
 
-def collect_secrets(course_root: Path, exercise_ids: Iterable[str]) -> list[Secret]:
-    """The secrets of each exercise, from ``solutions/`` and ``hidden/`` under ``course_root``."""
+def collect_secrets(course: Course, exercises: Iterable[Exercise]) -> list[Secret]:
+    """The secrets of each exercise, from the course's ``solutions/`` and ``hidden/``."""
     secrets: list[Secret] = []
-    for exercise_id in exercise_ids:
-        public = _public_facts(course_root, exercise_id)
-        solution = course_root / "solutions" / f"{exercise_id}.py"
+    for exercise in exercises:
+        public = _public_facts(course, exercise)
+        solution = course.solution(exercise)
         if solution.is_file():
-            secrets += _solution_secrets(exercise_id, solution)
-        answers = course_root / "solutions" / f"{exercise_id}.toml"
-        if answers.is_file():
-            secrets += _answer_secrets(exercise_id, answers)
-        hidden = course_root / "hidden" / f"{exercise_id}.py"
+            secrets += _solution_secrets(exercise.id, solution)
+        answers = course.reference_answers(exercise)
+        if answers is not None:
+            secrets += _answer_secrets(exercise.id, answers)
+        hidden = course.hidden_file(exercise)
         if hidden.is_file():
-            secrets += _hidden_secrets(exercise_id, hidden, public)
+            secrets += _hidden_secrets(exercise.id, hidden, public)
     return secrets
 
 
 def value_secrets(
-    course_root: Path, exercise_id: str, values: Iterable[object], kind: str
+    course: Course, exercise: Exercise, values: Iterable[object], kind: str
 ) -> list[Secret]:
     """Secrets for recorded plain values (numbers, strings, sympy expressions, arrays).
 
@@ -101,7 +102,8 @@ def value_secrets(
     or more significant digits (searched as written by ``repr`` and by ``:.6g``),
     strings of 12 characters or more, expressions as formulas. Public facts are skipped.
     """
-    public = _public_facts(course_root, exercise_id)
+    public = _public_facts(course, exercise)
+    exercise_id = exercise.id
     found: dict[tuple[str, str], Secret] = {}
     for value in _flat(values):
         for needle, match, local in _value_needles(value):
@@ -338,13 +340,13 @@ class _PublicFacts:
         return needle in self.numbers or any(needle in text for text in self.texts)
 
 
-def _public_facts(course_root: Path, exercise_id: str) -> _PublicFacts:
-    """What the exercise's course folder (in the running package), stub and template state."""
-    package = Path(grader.__file__).resolve().parent / "course" / exercise_id
+def _public_facts(course: Course, exercise: Exercise) -> _PublicFacts:
+    """What the exercise's public folder, stub and answers template state."""
+    folder = exercise.folder or course.checks_dir / exercise.id
     files = [
-        *sorted(package.glob("*")),
-        course_root / "exercises" / f"{exercise_id}.py",
-        course_root / "answers" / f"{exercise_id}.toml",
+        *sorted(folder.glob("*")),
+        course.stub(exercise),
+        course.answers_template(exercise),
     ]
     numbers: set[str] = set()
     texts = []

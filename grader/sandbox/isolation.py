@@ -115,13 +115,17 @@ class Plan:
     tried: tuple[str, ...] = field(default_factory=tuple)  # why stronger ones were not used
 
 
-def choose(requested: str = "auto") -> Plan:
-    """The plan for ``requested`` ("auto", "strict" or "process"); see the module docstring."""
+def choose(requested: str = "auto", public: tuple[str, ...] = ()) -> Plan:
+    """The plan for ``requested`` ("auto", "strict" or "process"); see the module docstring.
+
+    ``public`` are folders the sandbox may read besides Python and the grader package
+    (the course's public checks and probes), bound read-only at the namespaces level.
+    """
     if requested not in CHOICES:
         raise UsageError(f"--isolation must be one of {', '.join(CHOICES)}, not {requested!r}")
     if requested == PROCESS:
         return Plan(process_isolation())
-    plan = _namespace_plan()
+    plan = _namespace_plan(public)
     if plan.isolation.level == NAMESPACES:
         return plan
     if requested == "strict":
@@ -161,13 +165,13 @@ def process_isolation() -> Isolation:
 
 # ----------------------------------------------------------------------------- namespaces
 
-_PLAN_CACHE: dict[str, Plan] = {}
+_PLAN_CACHE: dict[tuple[str, ...], Plan] = {}
 
 
-def _namespace_plan() -> Plan:
+def _namespace_plan(public: tuple[str, ...]) -> Plan:
     """The first bubblewrap variant that passes a smoke run, else the process plan."""
-    if "plan" in _PLAN_CACHE:
-        return _PLAN_CACHE["plan"]
+    if public in _PLAN_CACHE:
+        return _PLAN_CACHE[public]
     tried: list[str] = []
     plan = None
     bwrap = shutil.which("bwrap")
@@ -176,23 +180,23 @@ def _namespace_plan() -> Plan:
     elif bwrap is None:
         tried.append("bubblewrap (bwrap) is not installed")
     else:
-        for candidate in _bwrap_candidates(bwrap):
+        for candidate in _bwrap_candidates(bwrap, public):
             problem = _smoke(candidate)
             if problem is None:
                 plan = Plan(candidate.isolation, candidate.prefix, tuple(tried))
                 break
             tried.append(f"{candidate.isolation.mechanism}: {problem}")
     plan = plan or Plan(process_isolation(), (), tuple(tried))
-    _PLAN_CACHE["plan"] = plan
+    _PLAN_CACHE[public] = plan
     return plan
 
 
-def _bwrap_candidates(bwrap: str) -> list[Plan]:
+def _bwrap_candidates(bwrap: str, public: tuple[str, ...]) -> list[Plan]:
     features = _bwrap_features(bwrap)
+    binds = _ro_binds(public)
     if not _is_root():
         mechanism = "bubblewrap, uid 65534 inside, your user outside"
-        return [Plan(Isolation(NAMESPACES, mechanism), _bwrap_argv(bwrap, features))]
-    binds = _ro_binds()
+        return [Plan(Isolation(NAMESPACES, mechanism), _bwrap_argv(bwrap, features, binds))]
     sources = [src for src, _dst in binds]
     staged = [(f"/tmp/{i}", dst) for i, (_src, dst) in enumerate(binds)]
     launcher = [
@@ -216,14 +220,12 @@ def _bwrap_candidates(bwrap: str) -> list[Plan]:
                 "bubblewrap, uid 65534 inside, root outside",
                 ("RLIMIT_NPROC is not enforced for uid 0 outside the namespace (fork bombs)",),
             ),
-            _bwrap_argv(bwrap, features),
+            _bwrap_argv(bwrap, features, binds),
         ),
     ]
 
 
-def _bwrap_argv(
-    bwrap: str, features: str, binds: list[tuple[str, str]] | None = None
-) -> tuple[str, ...]:
+def _bwrap_argv(bwrap: str, features: str, binds: list[tuple[str, str]]) -> tuple[str, ...]:
     argv = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
     if "--disable-userns" in features:
         argv.append("--disable-userns")
@@ -231,7 +233,7 @@ def _bwrap_argv(
     argv += ["--hostname", "sandbox"]
     argv += [*_sized(features, TMP_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     argv += [*_sized(features, SHM_BYTES), "--tmpfs", "/dev/shm", "--mqueue", "/dev/mqueue"]
-    for src, dst in binds if binds is not None else _ro_binds():
+    for src, dst in binds:
         argv += ["--ro-bind", src, dst]
     argv += _symlinks()
     for device in sorted(glob.glob("/dev/nvidia*")):
@@ -266,12 +268,14 @@ def sandbox_environment() -> dict[str, str]:
     return env
 
 
-def _ro_binds() -> list[tuple[str, str]]:
-    """(host path, sandbox path) pairs: system libraries, Python, the grader package only."""
+def _ro_binds(public: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(host path, sandbox path) pairs: system libraries, Python, the grader package and
+    the course's public folders only."""
     paths = [p for p in _SYSTEM_DIRS if os.path.isdir(p) and not os.path.islink(p)]
     paths += [p for p in _SYSTEM_FILES if os.path.exists(p)]
     paths += _python_dirs()
     paths.append(str(package_dir()))
+    paths += [p for p in public if os.path.isdir(p)]
     kept: list[str] = []
     for path in sorted({os.path.realpath(p) for p in paths} | set(paths), key=len):
         if os.path.exists(path) and not any(_inside(path, k) for k in kept):
@@ -310,9 +314,9 @@ def package_dir() -> Path:
 
 def course_root() -> str:
     """The course root (solutions/, hidden/): never bound, nor any folder holding it."""
-    from grader.course_files import CourseFiles
+    from grader.catalog import active
 
-    return str(CourseFiles.locate().root)
+    return str(active().root)
 
 
 def _world_readable(path: str) -> bool:

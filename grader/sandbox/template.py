@@ -49,20 +49,25 @@ class Zygote:
         self._launch()
 
     @classmethod
-    def start(cls, limits: Limits | None = None, isolation: str = "auto") -> Zygote:
+    def start(
+        cls, limits: Limits | None = None, isolation: str = "auto", checks_dir: Path | None = None
+    ) -> Zygote:
         """Launch the template process; returns at once (imports continue in the background).
 
         ``isolation`` is "auto" (the strongest level available here, with a warning
         below namespaces), "strict" (namespaces or IsolationUnavailable) or "process".
+        ``checks_dir`` is the course's public folder, mounted as ``grader.course`` in the
+        template (and visible, read-only, inside the namespaces): where probes come from.
         """
         limits = limits or Limits()
-        plan = iso.choose(isolation)
+        public = (str(checks_dir.resolve()),) if checks_dir else ()
+        plan = iso.choose(isolation, public)
         chosen = plan.isolation.with_seccomp(limits.seccomp and seccomp.available())
         iso.warn_once(chosen)
         env = iso.sandbox_environment()
         env["HOME"] = tempfile.gettempdir()
         package_parent = str(Path(__file__).resolve().parents[2])
-        tail = [package_parent, chosen.level, "1" if chosen.own_uid else "0"]
+        tail = [package_parent, chosen.level, "1" if chosen.own_uid else "0", *public]
         command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
         return cls(command, env, limits, chosen)
 

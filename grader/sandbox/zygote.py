@@ -137,8 +137,15 @@ class Template:
 
 
 def main() -> None:
-    """Entry point: ``python -c ... <control fd> <package parent> <level> <own uid: 0|1>``."""
+    """Entry point: ``python -c ... <control fd> <package parent> <level> <own uid: 0|1>
+    [<course checks folder>]``."""
     ctrl_fd, level, own_uid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+    if len(sys.argv) > 4:
+        from pathlib import Path
+
+        import grader.course
+
+        grader.course.mount(Path(sys.argv[4]))
     close_other_fds((ctrl_fd,))
     ctrl = socket.socket(fileno=ctrl_fd)
     die_with_parent()

@@ -14,6 +14,7 @@ import pytest
 from grader.batch import mutate
 from grader.batch.demo_class import KINDS, MANIFEST, load_exercises, make_demo_class
 from grader.batch.submissions import discover
+from grader.catalog import Course
 from grader.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,8 +62,22 @@ TOY = 'def double(x):\n    """Twice x."""\n    return 2 * x\n\n\ndef half(x):\n 
 TOY_STUB = 'def double(x):\n    """Twice x."""\n    raise NotImplementedError\n'
 
 
+EXERCISE_TOML = 'title = "t"\nfunctions = [{functions}]\n'
+MISTAKES = """
+[[mistake]]
+description = "build_mlp uses ReLU instead of sigmoid"
+old = "nn.Sigmoid()"
+new = "nn.ReLU()"
+
+[[mistake]]
+description = "param_count forgets the output bias"
+old = "+ h + 1)"
+new = "+ h)"
+"""
+
+
 @pytest.fixture
-def course(tmp_path: Path) -> Path:
+def course(tmp_path: Path) -> Course:
     root = tmp_path / "course"
     files = {
         "solutions/ex4_5.py": EX4_5,
@@ -71,11 +86,15 @@ def course(tmp_path: Path) -> Path:
         "solutions/toy.py": TOY,
         "exercises/toy.py": TOY_STUB,
         "solutions/__init__.py": "",
+        "course.toml": "",
+        "checks/ex4_5/exercise.toml": EXERCISE_TOML.format(functions='"param_count"'),
+        "checks/toy/exercise.toml": EXERCISE_TOML.format(functions='"double"'),
+        "hidden/ex4_5.mistakes.toml": MISTAKES,
     }
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
-    return root
+    return Course.at(root)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -99,7 +118,7 @@ def discover_all(tmp_path: Path) -> dict:
 
 
 def test_every_kind_appears_and_discovery_sees_what_was_meant(tmp_path, course):
-    students = make_demo_class(tmp_path / "class", 30, seed=1, root=course)
+    students = make_demo_class(tmp_path / "class", 30, seed=1, course=course)
     assert {s.kind for s in students} == set(KINDS)
     assert {s.layout for s in students} == {"folder", "zip", "files"}
     subs = discover(
@@ -126,7 +145,7 @@ def test_every_kind_appears_and_discovery_sees_what_was_meant(tmp_path, course):
 
 
 def test_correct_and_stub_students_hand_in_the_course_files(tmp_path, course):
-    students = make_demo_class(tmp_path / "class", 12, seed=3, root=course)
+    students = make_demo_class(tmp_path / "class", 12, seed=3, course=course)
     found = {
         s.student_id: s for s in discover(tmp_path / "class", ["ex4_5", "toy"], tmp_path / "ws")
     }
@@ -141,15 +160,15 @@ def test_correct_and_stub_students_hand_in_the_course_files(tmp_path, course):
 
 
 def test_same_seed_same_bytes_other_seed_other_class(tmp_path, course):
-    make_demo_class(tmp_path / "a", 25, seed=7, root=course)
-    make_demo_class(tmp_path / "b", 25, seed=7, root=course)
-    make_demo_class(tmp_path / "c", 25, seed=8, root=course)
+    make_demo_class(tmp_path / "a", 25, seed=7, course=course)
+    make_demo_class(tmp_path / "b", 25, seed=7, course=course)
+    make_demo_class(tmp_path / "c", 25, seed=8, course=course)
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     assert tree(tmp_path / "a") != tree(tmp_path / "c")
 
 
 def test_the_manifest_is_a_dot_file_listing_every_student(tmp_path, course):
-    students = make_demo_class(tmp_path / "class", 5, root=course, exercise_ids=["toy"])
+    students = make_demo_class(tmp_path / "class", 5, course=course, exercise_ids=["toy"])
     manifest = json.loads((tmp_path / "class" / MANIFEST).read_text())
     assert [m["student_id"] for m in manifest] == [s.student_id for s in students]
     assert [m["kind"] for m in manifest] == [s.kind for s in students]
@@ -157,35 +176,38 @@ def test_the_manifest_is_a_dot_file_listing_every_student(tmp_path, course):
 
 
 def test_partial_students_get_a_breakage_from_the_table(tmp_path, course):
-    students = make_demo_class(tmp_path / "class", 80, seed=2, root=course, exercise_ids=["ex4_5"])
+    students = make_demo_class(
+        tmp_path / "class", 80, seed=2, course=course, exercise_ids=["ex4_5"]
+    )
     details = {s.detail for s in students if s.kind == "partial"}
-    assert details == {b.description for b in mutate.BREAKAGES["ex4_5"]}
+    breakages = mutate.course_breakages(course.root / "hidden" / "ex4_5.mistakes.toml")
+    assert details == {b.description for b in breakages} and len(breakages) == 2
 
 
 def test_refuses_a_non_empty_folder_no_students_and_missing_solutions(tmp_path, course):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("mine")
     with pytest.raises(UsageError, match="not empty"):
-        make_demo_class(tmp_path / "full", 3, root=course)
+        make_demo_class(tmp_path / "full", 3, course=course)
     with pytest.raises(UsageError, match="at least one"):
-        make_demo_class(tmp_path / "new", 0, root=course)
-    with pytest.raises(UsageError, match="for nope"):
-        make_demo_class(tmp_path / "new", 3, root=course, exercise_ids=["nope"])
+        make_demo_class(tmp_path / "new", 0, course=course)
+    with pytest.raises(UsageError, match="no exercise named 'nope'"):
+        make_demo_class(tmp_path / "new", 3, course=course, exercise_ids=["nope"])
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "course.toml").write_text("")
     with pytest.raises(UsageError, match="any exercise"):
-        load_exercises(tmp_path / "empty")
+        load_exercises(Course.at(tmp_path / "empty"))
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
 
 
-def test_every_table_breakage_applies_to_the_solutions_it_names(course):
-    solutions = {p.stem: p for p in (REPO / "solutions").glob("*.py")}
-    solutions.setdefault("ex4_5", course / "solutions/ex4_5.py")  # until the real one exists
-    for exercise, breakages in mutate.BREAKAGES.items():
-        if exercise not in solutions:
-            continue
-        source = solutions[exercise].read_text(encoding="utf-8")
+def test_every_course_mistake_applies_to_its_solution():
+    real = Course.at(REPO)
+    for exercise in real.exercises():
+        breakages = mutate.course_breakages(real.mistakes_file(exercise))
+        source = real.solution(exercise).read_text(encoding="utf-8")
         for breakage in breakages:
             broken = mutate.apply(source, breakage)
-            assert broken is not None and broken != source, (exercise, breakage.description)
+            assert broken is not None and broken != source, (exercise.id, breakage.description)
             ast.parse(broken)
 
 
@@ -216,7 +238,7 @@ def test_endless_loop_goes_into_a_public_function_after_its_docstring():
 def test_bench_script_writes_a_class(tmp_path, course):
     script = REPO / "bench" / "make_demo_class.py"
     command = [sys.executable, str(script), str(tmp_path / "out"), "--students", "12",
-               "--root", str(course), "--seed", "4"]  # fmt: skip
+               "--root", str(course.root), "--seed", "4"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "correct:" in done.stdout

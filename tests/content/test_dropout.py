@@ -12,6 +12,7 @@ import types
 import numpy as np
 import pytest
 from support import (
+    COURSE,
     REPO,
     apply_edits,
     assert_no_errored,
@@ -23,7 +24,6 @@ from support import (
 )
 
 from grader.course.dropout import cases
-from grader.course_files import load_reference
 from grader.model import Status
 
 CODE_CHECKS = {
@@ -270,7 +270,7 @@ def load_bench():
 
 def test_statistical_checks_never_fail_the_reference_over_50_seeds():
     bench = load_bench()
-    reference = load_reference("dropout")
+    reference = COURSE.reference("dropout")
     failures = [f for seed in range(1000, 1050) for f in bench.run_once(reference, seed)]
     assert failures == []
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from support import (
+    COURSE,
     apply_edits,
     assert_no_errored,
     by_name,
@@ -19,7 +20,6 @@ from support import (
 )
 
 from grader.course.ex4_1 import judging
-from grader.course_files import load_reference
 from grader.model import Status
 
 CODE_CHECKS = {
@@ -329,7 +329,7 @@ def test_differently_written_correct_versions_get_full_marks(grade_source, name)
 
 def test_reference_claim_margins_on_the_check_data():
     """The data the checks use: centred halves its loss fast, raw never within the budget."""
-    reference = load_reference("ex4_1")
+    reference = COURSE.reference("ex4_1")
     for seed, lr, shape in ((2024, judging.LR, {}), (90210, 0.3, {"n": 80, "d": 3})):
         raw, centred, y = judging.centring_data(seed, **shape)
         raw_losses = np.array(reference.train_neuron(raw, y, lr, judging.STEPS))

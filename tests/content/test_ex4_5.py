@@ -4,6 +4,7 @@ realistic wrong versions each lose the points of what is wrong with a useful mes
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -257,8 +258,12 @@ def test_differently_written_correct_versions_get_full_marks(grade_source, name)
 def test_cli_solution_full_marks_and_stub_zero(tmp_path):
     report = cli_solution_report("ex4_5")
     assert report["score"] == report["max_score"] > 0
+    handout = tmp_path / "handout"
+    for name in ("exercises/ex4_5.py", "answers/ex4_5.toml"):
+        (handout / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / name, handout / name)
     stub = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "param-count", "--json", "--submission", str(REPO)],
+        [sys.executable, "-m", "grader.cli", "param-count", "--json", "--submission", str(handout)],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -8,11 +8,9 @@ import ast
 import nbformat
 import pytest
 from click.testing import CliRunner
-from support import REPO, stub_text
+from support import COURSE, REPO, stub_text
 
-from grader import course
 from grader.cli import cli
-from grader.course_files import CourseFiles
 from grader.notebook import build_notebook, extract_notebook, write_notebook
 from grader.notebook.build import split_stub
 from grader.release.build import complete_exercises
@@ -20,7 +18,7 @@ from grader.release.build import complete_exercises
 
 @pytest.fixture(scope="module")
 def ex4_5():
-    return course.find("ex4_5")
+    return COURSE.find("ex4_5")
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +112,7 @@ def test_grade_notebook_writes_the_file_and_keeps_existing_work(tmp_path):
 
 
 def test_every_complete_exercise_gets_a_notebook_that_extracts_to_its_stub(tmp_path):
-    files = CourseFiles(REPO)
+    files = COURSE
     exercises, _ = complete_exercises(files)
     assert "ex4_5" in [e.id for e in exercises]
     for exercise in exercises:

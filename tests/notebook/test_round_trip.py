@@ -11,9 +11,8 @@ from pathlib import Path
 
 import nbformat
 from click.testing import CliRunner
-from support import REPO, by_name, solution_text
+from support import COURSE, REPO, by_name, solution_text
 
-from grader import course
 from grader.cli import cli
 from grader.model import ExerciseResult, Status
 
@@ -67,7 +66,7 @@ def _defined_name(cell: str) -> str | None:
 
 
 def grade_workspace(session, workspace: Path, hidden: bool = True) -> ExerciseResult:
-    return session.grade([course.find("ex4_5")], workspace, include_hidden=hidden)[0]
+    return session.grade([COURSE.find("ex4_5")], workspace, include_hidden=hidden)[0]
 
 
 def outcome(result: ExerciseResult) -> dict[str, tuple[Status, float]]:

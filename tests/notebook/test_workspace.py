@@ -12,9 +12,11 @@ import nbformat
 import pytest
 from support import REPO, solution_text, stub_text
 
+from grader.catalog import Course
 from grader.notebook import prepare_workspace_source
 from grader.notebook.workspace import has_work
 
+EX4_5 = Course.at(REPO).find("ex4_5")
 TEMPLATE = (REPO / "answers" / "ex4_5.toml").read_text(encoding="utf-8")
 FILLED = 'L_star = "2*N/(M0 + N + 1)"\n'
 
@@ -55,14 +57,14 @@ def scratch(tmp_path: Path) -> Path:
 
 
 def test_no_notebook_means_the_usual_path(tmp_path, scratch):
-    assert prepare_workspace_source(workspace(tmp_path, py="x = 1"), "ex4_5", scratch) is None
+    assert prepare_workspace_source(workspace(tmp_path, py="x = 1"), EX4_5, scratch) is None
 
 
 def test_a_notebook_alone_is_graded_with_cell_origins(tmp_path, scratch):
     ws = workspace(
         tmp_path, notebook="%matplotlib inline\ndef param_count(M0, N, L):\n    return 1"
     )
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.display_name == "exercises/ex4_5.ipynb"
     assert prepared.source_path.parent == scratch
     assert "def param_count" in prepared.source_path.read_text("utf-8")
@@ -75,13 +77,13 @@ def test_a_notebook_alone_is_graded_with_cell_origins(tmp_path, scratch):
 
 def test_worked_notebook_beats_the_untouched_stub(tmp_path, scratch):
     ws = workspace(tmp_path, py=stub_text("ex4_5"), notebook=solution_text("ex4_5"))
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.display_name == "exercises/ex4_5.ipynb"
 
 
 def test_worked_py_beats_the_untouched_notebook(tmp_path, scratch):
     ws = workspace(tmp_path, py=solution_text("ex4_5"), notebook=stub_text("ex4_5"))
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.source_path == ws / "exercises" / "ex4_5.py"
     assert prepared.display_name == "exercises/ex4_5.py"
     assert prepared.line_origins is None and prepared.notes == ()
@@ -89,7 +91,7 @@ def test_worked_py_beats_the_untouched_notebook(tmp_path, scratch):
 
 def test_when_both_hold_work_the_py_is_graded_and_the_student_is_told(tmp_path, scratch):
     ws = workspace(tmp_path, py=solution_text("ex4_5"), notebook=solution_text("ex4_5"))
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.display_name == "exercises/ex4_5.py"
     assert prepared.notes == (
         "exercises/ex4_5.ipynb was not graded: exercises/ex4_5.py holds your work and is graded",
@@ -98,7 +100,7 @@ def test_when_both_hold_work_the_py_is_graded_and_the_student_is_told(tmp_path, 
 
 def test_a_malformed_notebook_beside_a_py_is_a_note(tmp_path, scratch):
     ws = workspace(tmp_path, py=stub_text("ex4_5"), notebook=b"{not json")
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.display_name == "exercises/ex4_5.py"
     (note,) = prepared.notes
     assert note.startswith("exercises/ex4_5.ipynb: not a notebook: the file is not valid JSON")
@@ -107,7 +109,7 @@ def test_a_malformed_notebook_beside_a_py_is_a_note(tmp_path, scratch):
 
 def test_a_malformed_notebook_alone_is_the_problem_of_every_check(tmp_path, scratch):
     ws = workspace(tmp_path, notebook=b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}')
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.source_path is None and prepared.source_spec("ex4_5") is None
     assert "the notebook has no list of cells" in prepared.problem
     assert prepared.notes == (prepared.problem,)
@@ -115,7 +117,7 @@ def test_a_malformed_notebook_alone_is_the_problem_of_every_check(tmp_path, scra
 
 def test_the_answers_cell_wins_over_the_toml_and_says_so(tmp_path, scratch):
     ws = workspace(tmp_path, notebook="x = 1", answers_cell=FILLED, toml=TEMPLATE)
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.answers_path.read_text("utf-8") == FILLED
     # the quiz names the file by its folder and name: "exercises/ex4_5.ipynb (answers cell 3)"
     path = prepared.answers_path
@@ -128,7 +130,7 @@ def test_the_answers_cell_wins_over_the_toml_and_says_so(tmp_path, scratch):
 
 def test_an_untouched_answers_cell_leaves_the_toml_in_charge(tmp_path, scratch):
     ws = workspace(tmp_path, notebook="x = 1", answers_cell=TEMPLATE, toml=FILLED)
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.answers_path == ws / "answers" / "ex4_5.toml"
     assert prepared.notes[-1] == (
         "the answers cell of exercises/ex4_5.ipynb is empty: answers/ex4_5.toml is read"
@@ -139,7 +141,7 @@ def test_a_py_user_never_hears_about_the_untouched_notebook(tmp_path, scratch):
     ws = workspace(
         tmp_path, py=solution_text("ex4_5"), notebook=stub_text("ex4_5"), answers_cell=TEMPLATE
     )
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.display_name == "exercises/ex4_5.py"
     assert prepared.answers_path == ws / "answers" / "ex4_5.toml"  # even before it exists
     assert prepared.notes == ()
@@ -147,7 +149,7 @@ def test_a_py_user_never_hears_about_the_untouched_notebook(tmp_path, scratch):
 
 def test_answers_cell_is_used_even_when_the_py_is_graded(tmp_path, scratch):
     ws = workspace(tmp_path, py=solution_text("ex4_5"), notebook="x = 1", answers_cell=FILLED)
-    prepared = prepare_workspace_source(ws, "ex4_5", scratch)
+    prepared = prepare_workspace_source(ws, EX4_5, scratch)
     assert prepared.display_name == "exercises/ex4_5.py"
     assert prepared.answers_path.read_text("utf-8") == FILLED
 

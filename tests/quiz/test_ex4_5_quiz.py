@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 import sympy
+from support import COURSE
 
 from grader.course.ex4_5.quiz import QUESTIONS
-from grader.course_files import CourseFiles
 from grader.judge.symbolic_worker import SymbolicJudge
 from grader.model import Status
 from grader.quiz.expr_parser import Domain, parse_expression
 from grader.quiz.grading import grade_quiz
 from grader.quiz.template import render_template
 
-_HIDDEN = CourseFiles.locate().hidden_module("ex4_5")
+_HIDDEN = COURSE.hidden_module(COURSE.find("ex4_5"))
 feedback = _HIDDEN.quiz_feedback
 parameter_count = _HIDDEN.parameter_count
 

@@ -12,15 +12,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import REPO, solution_text
+from support import COURSE, REPO, solution_text
 
-from grader import course
+from grader.catalog import Course
 from grader.cli import cli
-from grader.course_files import CourseFiles
 from grader.errors import InternalError, UsageError
 from grader.release import build_handout
 
-STUDENT_TOP_LEVEL = {"grader", "exercises", "answers", "README.md", "pyproject.toml"}
+STUDENT_TOP_LEVEL = {
+    "grader",
+    "checks",
+    "course.toml",
+    "exercises",
+    "answers",
+    "README.md",
+    "pyproject.toml",
+}
 
 
 def test_handout_holds_what_students_need(handout, handout_report):
@@ -28,13 +35,14 @@ def test_handout_holds_what_students_need(handout, handout_report):
     for exercise_id in handout_report.exercises:
         assert (handout / "exercises" / f"{exercise_id}.py").is_file()
         assert (handout / "exercises" / f"{exercise_id}.ipynb").is_file()
-        package = handout / "grader" / "course" / exercise_id
+        package = handout / "checks" / exercise_id
         assert (package / "statement.md").is_file() and (package / "public.py").is_file()
     assert (handout / "answers" / "ex4_5.toml").read_text("utf-8") == (
         REPO / "answers" / "ex4_5.toml"
     ).read_text("utf-8")
     assert (handout / "grader" / "cli.py").is_file()
-    assert (handout / "grader" / "course" / "ex4_5" / "probes.py").is_file()
+    assert (handout / "checks" / "ex4_5" / "probes.py").is_file()
+    assert not (handout / "grader" / "course" / "ex4_5").exists()  # the engine names none
 
 
 def test_instructor_material_is_physically_absent(handout):
@@ -47,11 +55,10 @@ def test_instructor_material_is_physically_absent(handout):
 
 
 def test_hidden_manifest_counts_the_hidden_checks(handout, handout_report):
-    manifest = json.loads((handout / "grader/course/hidden_manifest.json").read_text("utf-8"))
-    files = CourseFiles(REPO)
+    manifest = json.loads((handout / "checks/hidden_manifest.json").read_text("utf-8"))
     assert set(manifest) == set(handout_report.exercises)
     for exercise_id, count in manifest.items():
-        assert count == files.hidden_count(course.find(exercise_id))
+        assert count == COURSE.hidden_count(COURSE.find(exercise_id))
     hidden_source = (REPO / "hidden" / "ex4_5.py").read_text("utf-8")
     assert manifest["ex4_5"] == hidden_source.count("@checks.check(") == 5
 
@@ -95,42 +102,43 @@ def test_an_existing_output_is_refused(tmp_path):
         build_handout(tmp_path / "out", audit=False)
 
 
-def fake_course(root: Path, stub: str) -> CourseFiles:
-    """A course folder where only ex4_5 has files: its stub is ``stub``."""
+def fake_course(root: Path, stub: str) -> Course:
+    """A copy of the course where only ex4_5 has a stub (and it is ``stub``)."""
     for folder in ("exercises", "answers", "solutions", "hidden"):
         (root / folder).mkdir(parents=True)
-    shutil.copy(REPO / "pyproject.toml", root)
+    shutil.copy(REPO / "course.toml", root)
+    shutil.copytree(REPO / "checks", root / "checks")
     (root / "exercises" / "ex4_5.py").write_text(stub, "utf-8")
     shutil.copy(REPO / "answers" / "ex4_5.toml", root / "answers")
     shutil.copy(REPO / "solutions" / "ex4_5.py", root / "solutions")
     shutil.copy(REPO / "hidden" / "ex4_5.py", root / "hidden")
-    return CourseFiles(root)
+    return Course.at(root)
 
 
 def test_incomplete_exercises_are_left_out_with_a_warning(tmp_path):
     files = fake_course(tmp_path / "course", (REPO / "exercises" / "ex4_5.py").read_text("utf-8"))
-    report = build_handout(tmp_path / "out", course_files=files)
+    report = build_handout(tmp_path / "out", course=files)
     assert report.exercises == ("ex4_5",)
-    others = [e.id for e in course.available() if e.id != "ex4_5"]
+    others = [e.id for e in COURSE.exercises() if e.id != "ex4_5"]
     for exercise_id in others:
         assert any(w.startswith(f"{exercise_id} left out: incomplete") for w in report.warnings)
-        assert not (tmp_path / "out" / "grader" / "course" / exercise_id).exists()
+        assert not (tmp_path / "out" / "checks" / exercise_id).exists()
     assert report.secrets_checked > 0
 
 
 def test_asking_for_an_incomplete_exercise_is_a_usage_error(tmp_path):
     files = fake_course(tmp_path / "course", (REPO / "exercises" / "ex4_5.py").read_text("utf-8"))
-    report = build_handout(tmp_path / "one", course_files=files, exercise_ids=["param-count"])
+    report = build_handout(tmp_path / "one", course=files, exercise_ids=["param-count"])
     assert report.exercises == ("ex4_5",) and report.warnings == ()
-    other = next(e.id for e in course.available() if e.id != "ex4_5")
+    other = next(e.id for e in COURSE.exercises() if e.id != "ex4_5")
     with pytest.raises(UsageError, match=f"{other} is incomplete .*no exercises/{other}.py"):
-        build_handout(tmp_path / "two", course_files=files, exercise_ids=["ex4_5", other])
+        build_handout(tmp_path / "two", course=files, exercise_ids=["ex4_5", other])
 
 
 def test_a_leaking_course_is_refused_and_nothing_is_written(tmp_path):
     files = fake_course(tmp_path / "course", solution_text("ex4_5"))  # the stub IS the solution
     with pytest.raises(InternalError) as caught:
-        build_handout(tmp_path / "out", course_files=files)
+        build_handout(tmp_path / "out", course=files)
     message = str(caught.value)
     assert (
         "exercises/ex4_5.py: contains a solution body of ex4_5 (solutions/ex4_5.py: body of "
@@ -142,7 +150,7 @@ def test_a_leaking_course_is_refused_and_nothing_is_written(tmp_path):
 def test_grade_release_cli_reports_the_audit(tmp_path, monkeypatch):
     root = tmp_path / "course"
     fake_course(root, (REPO / "exercises" / "ex4_5.py").read_text("utf-8"))
-    monkeypatch.setenv("GRADER_COURSE_ROOT", str(root))
+    monkeypatch.setenv("GRADER_COURSE", str(root))
     runner = CliRunner()
     result = runner.invoke(cli, ["release", str(tmp_path / "h.zip"), "--notebooks"])
     assert result.exit_code == 0, result.output

@@ -16,37 +16,35 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import COURSE
 
-from grader import course
 from grader.api import solution_workspace
-from grader.course_files import CourseFiles, load_reference
+from grader.catalog import Course
+from grader.exercise import Exercise
 from grader.release.audit import Leak, scan
 from grader.release.secrets import Secret, collect_secrets, value_secrets
 
-FILES = CourseFiles(REPO)
-
 
 def graded_exercises() -> list[str]:
-    """Every exercise in grader/course that has instructor-only files to leak."""
+    """Every exercise of the course that has instructor-only files to leak."""
     return [
         e.id
-        for e in course.available()
-        if FILES.solution(e).is_file() or (REPO / "hidden" / f"{e.id}.py").is_file()
+        for e in COURSE.exercises()
+        if COURSE.solution(e).is_file() or COURSE.hidden_file(e).is_file()
     ]
 
 
 def recorded_expected_values(session, monkeypatch, exercise_id: str) -> list[object]:
     """What the reference returns while the hidden checks of ``exercise_id`` run on it."""
-    exercise = course.find(exercise_id)
-    if not (FILES.solution(exercise).is_file() and (REPO / "hidden" / f"{exercise_id}.py")):
+    exercise = COURSE.find(exercise_id)
+    if not (COURSE.solution(exercise).is_file() and COURSE.hidden_file(exercise).is_file()):
         return []
-    reference = load_reference(exercise_id)  # the same module object the hidden checks use
+    reference = COURSE.reference(exercise_id)  # the same module object the hidden checks use
     values: list[object] = []
     for name, func in vars(reference).copy().items():
         if inspect.isfunction(func) and func.__module__ == reference.__name__:
             monkeypatch.setattr(reference, name, _recording(func, values))
-    workspace = solution_workspace([exercise], FILES)
+    workspace = solution_workspace([exercise], COURSE)
     try:
         session.grade([exercise], workspace, include_hidden=True)
     finally:
@@ -66,7 +64,7 @@ def _recording(func, values: list[object]):
 
 @pytest.fixture(scope="module")
 def course_secrets() -> list[Secret]:
-    return collect_secrets(REPO, graded_exercises())
+    return collect_secrets(COURSE, [COURSE.find(e) for e in graded_exercises()])
 
 
 def describe(leaks: list[Leak]) -> str:
@@ -90,7 +88,8 @@ def test_handout_holds_no_expected_value_of_a_hidden_check(handout, session, mon
     secrets = []
     for exercise_id in graded_exercises():
         values = recorded_expected_values(session, monkeypatch, exercise_id)
-        secrets += value_secrets(REPO, exercise_id, values, "a hidden check's expected value")
+        kind = "a hidden check's expected value"
+        secrets += value_secrets(COURSE, COURSE.find(exercise_id), values, kind)
         monkeypatch.undo()
     assert any(s.exercise == "ex4_5" for s in secrets)  # the recording saw the reference work
     leaks = scan(handout, secrets)
@@ -110,28 +109,29 @@ def plant(handout: Path, tmp_path: Path) -> Path:
         "    last = width + 1\n"
         "    return first + middle + last\n"
     )
-    with (copy / "grader/course/ex4_5/judging.py").open("a", encoding="utf-8") as f:
+    with (copy / "checks/ex4_5/judging.py").open("a", encoding="utf-8") as f:
         f.write(helper)
     with (copy / "README.md").open("a", encoding="utf-8") as f:
         f.write("\nHint: L* = 2 N / (M0 + N + 1)\n")
-    with (copy / "grader/course/ex4_5/public.py").open("a", encoding="utf-8") as f:
+    with (copy / "checks/ex4_5/public.py").open("a", encoding="utf-8") as f:
         f.write("\nEXTRA = [(3072, 4096, 64)]\n# see param_count_large\n")
     digest = hashlib.sha256(b"2*N/(M0 + N + 1)").hexdigest()
-    (copy / "grader/course/ex4_5/answers.json").write_text(f'{{"L_star": "{digest}"}}')
-    (copy / "grader/course/ex4_5/numbers.md").write_text("P(3072, 4096, 64) = 270401\n")
+    (copy / "checks/ex4_5/answers.json").write_text(f'{{"L_star": "{digest}"}}')
+    (copy / "checks/ex4_5/numbers.md").write_text("P(3072, 4096, 64) = 270401\n")
     return copy
 
 
 def test_the_audit_finds_each_kind_of_planted_leak(handout, tmp_path, course_secrets):
     copy = plant(handout, tmp_path)
-    expected = value_secrets(REPO, "ex4_5", [270401], "a hidden check's expected value")
+    kind = "a hidden check's expected value"
+    expected = value_secrets(COURSE, COURSE.find("ex4_5"), [270401], kind)
     found = {(leak.file, leak.secret.kind) for leak in scan(copy, course_secrets + expected)}
-    assert ("grader/course/ex4_5/judging.py", "a solution body") in found
+    assert ("checks/ex4_5/judging.py", "a solution body") in found
     assert ("README.md", "a reference answer") in found
-    assert ("grader/course/ex4_5/public.py", "a hidden input or value") in found
-    assert ("grader/course/ex4_5/public.py", "a hidden check's name") in found
-    assert ("grader/course/ex4_5/answers.json", "a hash of a reference answer") in found
-    assert ("grader/course/ex4_5/numbers.md", "a hidden check's expected value") in found
+    assert ("checks/ex4_5/public.py", "a hidden input or value") in found
+    assert ("checks/ex4_5/public.py", "a hidden check's name") in found
+    assert ("checks/ex4_5/answers.json", "a hash of a reference answer") in found
+    assert ("checks/ex4_5/numbers.md", "a hidden check's expected value") in found
 
 
 def test_a_solution_may_declare_bodies_that_are_public_facts(tmp_path):
@@ -144,6 +144,8 @@ def test_a_solution_may_declare_bodies_that_are_public_facts(tmp_path):
         "def secret_one(fan_in):\n    return math.sqrt(3.0 / fan_in) * 1.0\n"
     )
     (root / "solutions" / "toy.py").write_text(source, "utf-8")
-    origins = {s.origin for s in collect_secrets(root, ["toy"])}
+    (root / "course.toml").write_text("", "utf-8")
+    toy = Exercise("toy", "toy", "toy", ("he_std",))
+    origins = {s.origin for s in collect_secrets(Course.at(root), [toy])}
     assert "solutions/toy.py: body of secret_one()" in origins
     assert "solutions/toy.py: body of he_std()" not in origins

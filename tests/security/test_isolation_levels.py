@@ -15,9 +15,8 @@ import pytest
 from attack_catalog import SOLUTION, in_param_count
 from click.testing import CliRunner
 from security_support import JUDGE_SECRET, write_workspace
-from support import REPO
+from support import COURSE, REPO
 
-from grader import course
 from grader.api import Session
 from grader.batch.gradebook import Gradebook
 from grader.cli_doctor import doctor_command
@@ -132,7 +131,7 @@ def test_an_unknown_isolation_is_a_usage_error():
 
 def test_every_result_and_the_gradebook_record_the_level(level_session, tmp_path):
     workspace = write_workspace(tmp_path / "ws", "ex4_5", SOLUTION, None)
-    result = level_session.grade([course.find("ex4_5")], workspace, include_hidden=False)[0]
+    result = level_session.grade([COURSE.find("ex4_5")], workspace, include_hidden=False)[0]
     level = level_session.zygote.isolation.level
     assert result.isolation == level_session.isolation and result.isolation.startswith(level)
     assert result.to_dict()["isolation"] == result.isolation

@@ -182,7 +182,7 @@ def dropout_module_train_eval(sub) -> None:
         judging.judge_module_facts(facts, x, p or 0.5, cases.MODULE_BUDGET, label)
 
 
-@checks.check(points=3, depends="dropout_module_train_eval", timeout=60, training=True)
+@checks.check(points=3, depends=dropout_module_train_eval, timeout=60, training=True)
 def network_with_dropout_trains(sub) -> None:
     """a small network with your Dropout trains, and is deterministic in eval() mode"""
     X, y = training.xor_data(31, training.TRAIN_SIZE)

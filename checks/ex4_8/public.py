@@ -88,7 +88,7 @@ def init_he_statistics(sub) -> None:
     _expect_scheme(sub, "init_he_")
 
 
-@checks.check(points=1, depends=("init_xavier_statistics", "init_he_statistics"))
+@checks.check(points=1, depends=(init_xavier_statistics, init_he_statistics))
 def initializers_use_the_generator(sub) -> None:
     """init_xavier_ and init_he_ draw from the generator they are given (and work without one)"""
     for func in ("init_xavier_", "init_he_"):
@@ -121,7 +121,7 @@ def symmetry_gap_small(sub) -> None:
         judging.expect_gap(sub, w, b, f"Linear with weight {weight}, bias {bias}", expected)
 
 
-@checks.check(points=2, depends="init_zeros_zeroes_everything", timeout=60, training=True)
+@checks.check(points=2, depends=init_zeros_zeroes_everything, timeout=60, training=True)
 def zero_init_stays_symmetric(sub) -> None:
     """Trained from init_zeros_, the hidden units stay exact copies and accuracy stays at chance"""
     data = training.xor_data(**XOR_DATA)
@@ -129,7 +129,7 @@ def zero_init_stays_symmetric(sub) -> None:
 
 
 @checks.check(
-    points=2, depends=("init_xavier_statistics", "init_he_statistics"), timeout=60, training=True
+    points=2, depends=(init_xavier_statistics, init_he_statistics), timeout=60, training=True
 )
 def random_init_learns_xor(sub) -> None:
     """Trained from init_xavier_ or init_he_, the network learns XOR (held-out accuracy >= 95%)"""

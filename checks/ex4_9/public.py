@@ -93,7 +93,7 @@ def layer_grad_norms_small(sub) -> None:
         judging.expect_unchanged(judging.field(facts, "after", where), start, where)
 
 
-@checks.check(points=1, depends=("deep_sigmoid_mlp_architecture", "layer_grad_norms_small"))
+@checks.check(points=1, depends=(deep_sigmoid_mlp_architecture, layer_grad_norms_small))
 def first_layer_gradient_vanishes(sub) -> None:
     """In a 10-layer sigmoid MLP the first layer's gradient is orders of magnitude below the last"""
     X, y = judging.task(491, 64, DEEP["in_features"])
@@ -124,7 +124,7 @@ def update_ratio_ignores_lr(sub) -> None:
         judging.expect_ratio(got, norms[0] / norms[-1], where.replace("lr)", f"lr={lr:g})"))
 
 
-@checks.check(points=1, depends="update_ratio_ignores_lr")
+@checks.check(points=1, depends=update_ratio_ignores_lr)
 def relu_he_restores_the_ratio(sub) -> None:
     """At depth 10, ReLU with He init raises update_ratio by many orders of magnitude"""
     X, y = judging.task(492, 64, DEEP["in_features"])
@@ -157,7 +157,7 @@ def run_lr_experiment(sub, run: dict, depth: int, width: int, in_features: int) 
 
 @checks.check(
     points=3,
-    depends=("deep_sigmoid_mlp_architecture", "update_ratio_ignores_lr"),
+    depends=(deep_sigmoid_mlp_architecture, update_ratio_ignores_lr),
     timeout=60,
     training=True,
 )

@@ -42,7 +42,7 @@ def sigmoid_values(sub) -> None:
     judging.expect_like(sub.call("sigmoid", 0.0), 0.0, np.array(0.5), "sigmoid(0.0)", TOLERANCE)
 
 
-@checks.check(points=1, depends="sigmoid_values")
+@checks.check(points=1, depends=sigmoid_values)
 def sigmoid_is_stable(sub) -> None:
     """sigmoid is stable for |z| up to 1e4: no overflow warning, no inf or nan"""
     for z in kinds(sub, LARGE_Z):
@@ -99,7 +99,7 @@ def weight_grad_matches_finite_differences(sub) -> None:
         )
 
 
-@checks.check(points=1, depends="weight_grad_matches_finite_differences")
+@checks.check(points=1, depends=weight_grad_matches_finite_differences)
 def weight_grad_sign_for_positive_inputs(sub) -> None:
     """for x > 0, every component of weight_grad has the sign of ∂L/∂z"""
     rng = np.random.default_rng(4_1)
@@ -138,7 +138,7 @@ def train_neuron_losses_before_each_step(sub) -> None:
     )
 
 
-@checks.check(points=2, depends="train_neuron_losses_before_each_step", training=True, timeout=60)
+@checks.check(points=2, depends=train_neuron_losses_before_each_step, training=True, timeout=60)
 def positive_inputs_converge_slower(sub) -> None:
     """with your train_neuron, inputs in [4, 6] need clearly more steps than when centred"""
     raw, centred, y = judging.centring_data(2024)
