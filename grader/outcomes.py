@@ -1,6 +1,7 @@
 """Ways a check can end other than passing, as exceptions that checks raise or let through.
 
     CheckFailed                 the student's work is wrong; ``str()`` is the message students read
+    ├── Mismatch                a value differs (structured: where, expected, actual, hint)
     └── StudentCodeFailed       running the student's code did not give a value
         ├── StudentRaised       their function raised (type, message, their own frames)
         ├── StudentTimeout      it ran past the wall-clock limit
@@ -32,6 +33,22 @@ class Frame:
 
 class CheckFailed(Exception):
     """The student's work is wrong; the message says expected, got, where and a hint."""
+
+
+class Mismatch(CheckFailed):
+    """A value the student's code gave differs from what was expected.
+
+    The fields are the parts of the message, kept apart for reports and tests:
+    ``str()`` reads ``where: expected EXPECTED, got ACTUAL (hint)``.
+    """
+
+    def __init__(self, where: str, expected: str, actual: str, hint: str = "") -> None:
+        self.where = where
+        self.expected = expected
+        self.actual = actual
+        self.hint = hint
+        message = f"{where}: expected {expected}, got {actual}"
+        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 class StudentCodeFailed(CheckFailed):

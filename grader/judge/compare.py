@@ -9,20 +9,19 @@ reads the first thing that is wrong, not a wall of numbers.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from grader.outcomes import CheckFailed
+from grader.outcomes import Mismatch
 from grader.sandbox.values import SympyText, TensorData, Unsupported
 
 _NUMBER_KINDS = (int, float)
 
 
-def fail(where: str, expected: str, got: str, hint: str = "") -> None:
-    """Raise CheckFailed with the standard message."""
-    message = f"{where}: expected {expected}, got {got}"
-    raise CheckFailed(f"{message} ({hint})" if hint else message)
+def fail(where: str, expected: str, got: str, hint: str = "") -> NoReturn:
+    """Raise :class:`~grader.outcomes.Mismatch`: ``where: expected X, got Y (hint)``."""
+    raise Mismatch(where, expected, got, hint)
 
 
 def kind_of(value: Any) -> str:
