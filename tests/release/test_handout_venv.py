@@ -2,11 +2,16 @@
 public checks only, hidden checks announced; the stub scores zero and a correct answer gets
 every public check.
 
-HANDOUT_VENV (marker ``handout_venv``, about 15 s, runs in CI): the venv is made with
-``--system-site-packages --without-pip`` so torch, numpy, sympy, click and nbformat (and pip
-and setuptools to build) come from this interpreter, and the handout is installed with
-``pip install --no-deps --no-build-isolation --no-index`` (no network). The test checks
-that `grade` there imports the *installed* handout, not this repository."""
+HANDOUT_VENV (marker ``handout_venv``, about 15 s, runs in CI): the venv is made
+``--without-pip`` and *without* system site packages (those would be the base interpreter's,
+which on a fresh machine has neither torch nor a setuptools that builds wheels). A ``.pth``
+file in its site-packages lists the package folders of the environment running pytest, so
+torch, numpy, sympy, click and nbformat (and pip and setuptools, declared in the ``test``
+extra, to build) come from there, after the venv's own site-packages. A path line in a
+``.pth`` is not a site dir: the editable install of this repository there stays inactive.
+The handout is installed with ``pip install --no-deps --no-build-isolation --no-index`` (no
+network). The test checks that `grade` there imports the *installed* handout, not this
+repository."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -38,14 +44,24 @@ def installed(handout: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     student = root / "student"
     shutil.copytree(handout, student)
     venv = root / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
-        check=True,
-    )
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
+    _borrow_packages(python)
     pip = [str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation"]
     subprocess.run([*pip, "--no-index", "-q", str(student)], check=True, env=_env(venv))
     return venv / "bin", student
+
+
+def _borrow_packages(python: Path) -> None:
+    """Make this environment's packages importable in the venv, after the venv's own."""
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(site) / "_test_environment.pth").write_text("\n".join(paths) + "\n", "utf-8")
 
 
 def _env(venv: Path) -> dict[str, str]:
