@@ -1,7 +1,11 @@
 """The ``grade`` command: a thin layer that parses, calls :mod:`grader.api`, and prints.
 
 Exit codes: 0 every check passed, 1 some check failed, 2 usage or input error,
-3 internal error (a grader bug; the message says so).
+3 internal error (a grader bug; the message says so), 130 interrupted (Ctrl-C).
+
+One boundary, :meth:`_ExerciseGroup.invoke`, turns every :class:`~grader.errors.GraderError`
+raised by any command into one line ``grade: <message>`` and the error's exit code; commands
+just raise. Only an exception outside that tree is reported as a grader bug (exit code 3).
 """
 
 from __future__ import annotations
@@ -23,10 +27,31 @@ from grader.errors import GraderError, UsageError
 from grader.model import ExerciseResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
+class _GraderFailure(click.ClickException):
+    """A GraderError (or Ctrl-C) leaving the CLI: ``grade: <message>`` on stderr, its code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"grade: {self.format_message()}", err=True)
 
 
 class _ExerciseGroup(click.Group):
     """A group where ``grade ex4_5 ...`` means ``grade check ex4_5 ...``."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        """Run the command; a GraderError becomes one line and its exit code, Ctrl-C 130."""
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            raise _GraderFailure(str(exc), exc.exit_code) from exc
+        except KeyboardInterrupt:
+            raise _GraderFailure("interrupted", EXIT_INTERRUPTED) from None
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
         if args and args[0] not in self.commands and not args[0].startswith("-"):
@@ -38,7 +63,8 @@ class _ExerciseGroup(click.Group):
 
 
 def main() -> None:
-    """Console entry point: run the CLI; an unexpected exception is exit code 3, one line.
+    """Console entry point: run the CLI; an exception outside the GraderError tree is a bug:
+    exit code 3, one line.
 
     The process ends with ``os._exit`` after the exit handlers ran and the output was
     flushed: tearing down an interpreter that imported torch costs over half a second,
@@ -196,7 +222,7 @@ def _started(path: Path, has_work) -> bool:
 @click.argument("exercise_id")
 def show_command(exercise_id: str) -> None:
     """Print an exercise's statement and what to implement."""
-    exercise = _or_exit(lambda: course.find(exercise_id))
+    exercise = course.find(exercise_id)
     click.echo(exercise.statement().rstrip())
     click.echo(f"\nImplement in exercises/{exercise.id}.py: {', '.join(exercise.functions)}")
     click.echo(f"Answer the quiz in answers/{exercise.id}.toml, then run: grade {exercise.id}")
@@ -216,18 +242,18 @@ def _run(
 ) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if submission and solution:
-        _exit_usage("--submission and --solution cannot be used together")
-    session = _or_exit(lambda: Session.start(device=device, isolation=isolation))
+        raise UsageError("--submission and --solution cannot be used together")
+    session = Session.start(device=device, isolation=isolation)
     workspace = None
     try:
-        exercises = _or_exit(pick)
+        exercises = pick()
         include_hidden = hidden if hidden is not None else bool(submission or solution)
         if solution:
-            workspace = _or_exit(lambda: solution_workspace(exercises, session.course))
+            workspace = solution_workspace(exercises, session.course)
         target = workspace or submission or Path.cwd()
         if not target.is_dir():
-            _exit_usage(f"no such folder: {target}")
-        results = _or_exit(lambda: session.grade(exercises, target, include_hidden=include_hidden))
+            raise UsageError(f"no such folder: {target}")
+        results = session.grade(exercises, target, include_hidden=include_hidden)
     finally:
         session.close()
         if workspace:
@@ -270,20 +296,6 @@ def _exit_code(results: list[ExerciseResult]) -> int:
     if any(r.has_internal_error for r in results):
         return EXIT_INTERNAL
     return EXIT_OK if all(r.all_passed for r in results) else EXIT_FAILED
-
-
-def _or_exit(thunk):
-    """Run ``thunk``; turn a GraderError into one clear line and its exit code."""
-    try:
-        return thunk()
-    except GraderError as exc:
-        click.echo(f"grade: {exc}", err=True)
-        sys.exit(exc.exit_code)
-
-
-def _exit_usage(message: str) -> None:
-    click.echo(f"grade: {message}", err=True)
-    sys.exit(UsageError.exit_code)
 
 
 def _register_instructor_commands() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from grader.course_files import CourseFiles
 from grader.model import CheckResult, ExerciseResult, Status
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,6 +21,18 @@ def solution_text(exercise_id: str) -> str:
 
 def stub_text(exercise_id: str) -> str:
     return (REPO / "exercises" / f"{exercise_id}.py").read_text(encoding="utf-8")
+
+
+def fake_course(root: Path, stub: str) -> CourseFiles:
+    """A course folder where only ex4_5 has files: its stub is ``stub``."""
+    for folder in ("exercises", "answers", "solutions", "hidden"):
+        (root / folder).mkdir(parents=True)
+    shutil.copy(REPO / "pyproject.toml", root)
+    (root / "exercises" / "ex4_5.py").write_text(stub, "utf-8")
+    shutil.copy(REPO / "answers" / "ex4_5.toml", root / "answers")
+    shutil.copy(REPO / "solutions" / "ex4_5.py", root / "solutions")
+    shutil.copy(REPO / "hidden" / "ex4_5.py", root / "hidden")
+    return CourseFiles(root)
 
 
 def reference_answers(exercise_id: str) -> str:

@@ -14,7 +14,7 @@ Only complete exercises are released (package, statement, public checks, stub); 
 incomplete one is left out with a warning, its course folder too, so ``grade list``
 works in the handout. Before anything is written to ``out``, the assembled handout is
 audited (:mod:`grader.release.audit`) against ``solutions/`` and ``hidden/``; a leak
-raises :class:`~grader.errors.InternalError` naming each file and secret.
+raises :class:`~grader.errors.ReleaseRefused` (exit code 2) naming each file and secret.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 import grader
 from grader import course
 from grader.course_files import HIDDEN_MANIFEST, CourseFiles
-from grader.errors import InternalError, UsageError
+from grader.errors import ReleaseRefused, UsageError
 from grader.exercise import Exercise
 from grader.notebook.build import build_notebook, write_notebook
 from grader.release.audit import Leak, scan
@@ -75,7 +75,7 @@ def build_handout(
 
     ``exercise_ids`` restricts the release (default: every complete exercise).
     Raises UsageError if ``out`` exists or an asked-for exercise is incomplete, and
-    InternalError if the audit finds a leak (then nothing is written).
+    ReleaseRefused if the audit finds a leak (then nothing is written).
     """
     started = time.monotonic()
     files = course_files or CourseFiles.locate()
@@ -231,7 +231,7 @@ def _audit(stage: Path, files: CourseFiles, warnings: list) -> int:
         warnings.append("no solutions/ or hidden/ found: the leak audit had nothing to compare")
     leaks = scan(stage, secrets)
     if leaks:
-        raise InternalError(_leak_message(leaks))
+        raise ReleaseRefused(_leak_message(leaks))
     return len(secrets)
 
 
