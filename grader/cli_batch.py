@@ -202,9 +202,14 @@ def stats_command(db: Path, top: int) -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--students", type=click.IntRange(1, 10_000), default=60, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def demo_class_command(out: Path, students: int, seed: int) -> None:
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace OUT if it holds a demo class written before; any other content is refused.",
+)
+def demo_class_command(out: Path, students: int, seed: int, replace: bool) -> None:
     """Generate a synthetic class (correct, wrong, crashing, looping, malformed work)."""
     from grader.batch.demo_class import make_demo_class
 
-    made = make_demo_class(out, students, seed=seed)
+    made = make_demo_class(out, students, seed=seed, replace=replace)
     click.echo(f"wrote {len(made)} submissions to {out}", err=True)
