@@ -275,6 +275,7 @@ def _print(
                     {
                         "score": round(sum(r.score for r in results), 6),
                         "max_score": round(sum(r.max_score for r in results), 6),
+                        "deferred_points": round(sum(r.deferred_points for r in results), 6),
                         "execution_time": round(sum(r.execution_time for r in results), 3),
                         "exercises": objects,
                     },
