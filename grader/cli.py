@@ -1,7 +1,11 @@
 """The ``grade`` command: a thin layer that parses, calls :mod:`grader.api`, and prints.
 
 Exit codes: 0 every check passed, 1 some check failed, 2 usage or input error,
-3 internal error (a grader bug; the message says so).
+3 internal error (a grader bug; the message says so), 130 interrupted (Ctrl-C).
+
+One boundary, :meth:`_ExerciseGroup.invoke`, turns every :class:`~grader.errors.GraderError`
+raised by any command into one line ``grade: <message>`` and the error's exit code; commands
+just raise. Only an exception outside that tree is reported as a grader bug (exit code 3).
 """
 
 from __future__ import annotations
@@ -21,14 +25,35 @@ from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
 from grader.cli_doctor import doctor_command
-from grader.errors import GraderError, UsageError
+from grader.errors import GraderError, SubmissionError, UsageError
 from grader.model import ExerciseResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
+class _GraderFailure(click.ClickException):
+    """A GraderError (or Ctrl-C) leaving the CLI: ``grade: <message>`` on stderr, its code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"grade: {self.format_message()}", err=True)
 
 
 class _ExerciseGroup(click.Group):
     """A group where ``grade ex4_5 ...`` means ``grade check ex4_5 ...``."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        """Run the command; a GraderError becomes one line and its exit code, Ctrl-C 130."""
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            raise _GraderFailure(str(exc), exc.exit_code) from exc
+        except KeyboardInterrupt:
+            raise _GraderFailure("interrupted", EXIT_INTERRUPTED) from None
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
         if args and args[0] not in self.commands and not args[0].startswith("-"):
@@ -40,7 +65,8 @@ class _ExerciseGroup(click.Group):
 
 
 def main() -> None:
-    """Console entry point: run the CLI; an unexpected exception is exit code 3, one line.
+    """Console entry point: run the CLI; an exception outside the GraderError tree is a bug:
+    exit code 3, one line.
 
     The process ends with ``os._exit`` after the exit handlers ran and the output was
     flushed: tearing down an interpreter that imported torch costs over half a second,
@@ -163,7 +189,7 @@ def all_command(**options) -> None:
 )
 def list_command(submission: Path) -> None:
     """List the exercises: alias, points, and how far your work is (no checks are run)."""
-    exercises = _or_exit(current_course().exercises)
+    exercises = current_course().exercises()
     if not exercises:
         click.echo(f"{current_course().root}: this course has no exercise yet (grade new ID)")
         return
@@ -212,8 +238,8 @@ def _started(path: Path, has_work) -> bool:
 @click.argument("exercise_id")
 def show_command(exercise_id: str) -> None:
     """Print an exercise's statement and what to implement."""
-    exercise = _or_exit(lambda: current_course().find(exercise_id))
-    click.echo(_or_exit(exercise.statement).rstrip())
+    exercise = current_course().find(exercise_id)
+    click.echo(exercise.statement().rstrip())
     click.echo(f"\nImplement in {exercise.source_path}: {', '.join(exercise.functions)}")
     click.echo(f"Answer the quiz in {exercise.answers_path}, then run: grade {exercise.id}")
 
@@ -232,17 +258,17 @@ def _run(
 ) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if submission and solution:
-        _exit_usage("--submission and --solution cannot be used together")
+        raise UsageError("--submission and --solution cannot be used together")
     course = current_course()
-    exercises = _or_exit(pick)
+    exercises = pick()
     include_hidden = hidden if hidden is not None else bool(submission or solution)
     if include_hidden:
-        _or_exit(lambda: course.validate(tuple(exercises)))
-    session = _or_exit(lambda: Session.start(device=device, isolation=isolation, course=course))
+        course.validate(tuple(exercises))
+    session = Session.start(device=device, isolation=isolation, course=course)
     scratch = Path(tempfile.mkdtemp(prefix="grader-run-"))
     try:
         target, problems = _workspace(exercises, course, submission, solution, scratch)
-        results = _or_exit(lambda: session.grade(exercises, target, include_hidden=include_hidden))
+        results = session.grade(exercises, target, include_hidden=include_hidden)
         results = problems.with_problems(results) if problems else results
     finally:
         session.close()
@@ -260,14 +286,14 @@ def _workspace(exercises, course: Course, submission: Path | None, solution: boo
     from grader.batch.submissions import load_one
 
     if solution:
-        return _or_exit(lambda: solution_workspace(exercises, course, scratch / "solution")), None
+        return solution_workspace(exercises, course, scratch / "solution"), None
     if submission is None:
         return Path.cwd(), None
     ids = [e.id for e in exercises]
     quizzes = [e.id for e in exercises if e.questions()]
-    loaded = _or_exit(lambda: load_one(submission, ids, scratch, answers_expected=quizzes))
+    loaded = load_one(submission, ids, scratch, answers_expected=quizzes)
     if not loaded.gradable:
-        _exit_usage(f"{submission}: {'; '.join(loaded.problems)}")
+        raise SubmissionError(f"{submission}: {'; '.join(loaded.problems)}")
     return loaded.workspace, loaded
 
 
@@ -284,6 +310,7 @@ def _print(
                     {
                         "score": round(sum(r.score for r in results), 6),
                         "max_score": round(sum(r.max_score for r in results), 6),
+                        "deferred_points": round(sum(r.deferred_points for r in results), 6),
                         "execution_time": round(sum(r.execution_time for r in results), 3),
                         "exercises": objects,
                     },
@@ -305,20 +332,6 @@ def _exit_code(results: list[ExerciseResult]) -> int:
     if any(r.has_internal_error for r in results):
         return EXIT_INTERNAL
     return EXIT_OK if all(r.all_passed for r in results) else EXIT_FAILED
-
-
-def _or_exit(thunk):
-    """Run ``thunk``; turn a GraderError into one clear line and its exit code."""
-    try:
-        return thunk()
-    except GraderError as exc:
-        click.echo(f"grade: {exc}", err=True)
-        sys.exit(exc.exit_code)
-
-
-def _exit_usage(message: str) -> None:
-    click.echo(f"grade: {message}", err=True)
-    sys.exit(UsageError.exit_code)
 
 
 def _register_instructor_commands() -> None:

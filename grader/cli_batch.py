@@ -1,9 +1,14 @@
-"""Instructor commands: ``grade batch``, ``grade export``, ``grade stats``, ``grade demo-class``."""
+"""Instructor commands: ``grade batch``, ``grade export``, ``grade stats``, ``grade demo-class``.
+
+Commands raise :class:`~grader.errors.GraderError`; the CLI's one boundary
+(:mod:`grader.cli`) turns it into one line and its exit code.
+"""
 
 from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -16,7 +21,6 @@ from grader.batch.gradebook import Gradebook
 from grader.batch.scheduler import BatchOptions, BatchSummary, run_batch
 from grader.batch.submissions import Submission, discover
 from grader.cli_context import current_course
-from grader.errors import GraderError
 from grader.version import grader_version
 
 log = logging.getLogger(__name__)
@@ -70,8 +74,8 @@ def batch_command(
     version = grader_version(course)
     staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
-        found = discover(submissions, ids, staging, answers_expected=())
-        with Gradebook(db) as gradebook:
+        with Gradebook(db) as gradebook:  # a --db that is no gradebook is refused first
+            found = discover(submissions, ids, staging, answers_expected=())
             todo = [
                 s
                 for s in found
@@ -92,6 +96,7 @@ def batch_command(
             )
             summary = _run_with_progress(todo, exercises, gradebook, options)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still one line
         click.echo("interrupted: every finished submission is saved; run again to resume", err=True)
         sys.exit(130)
     finally:
@@ -101,25 +106,25 @@ def batch_command(
 
 
 def _exercises(course, exercise_ids: tuple[str, ...]) -> list:
-    """The exercises asked for (default: all), validated; exit 2 with one line if not."""
-    try:
-        chosen = [course.find(e) for e in exercise_ids] or list(course.exercises())
-        course.validate(tuple(chosen))
-    except GraderError as exc:
-        click.echo(f"grade: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    """The exercises asked for (default: all), validated.
+
+    Raises:
+        UnknownExercise, CourseError: a name that is no exercise, a malformed course (exit 2).
+    """
+    chosen = [course.find(e) for e in exercise_ids] or list(course.exercises())
+    course.validate(tuple(chosen))
     return chosen
 
 
 def _require_isolation(isolation: str) -> None:
-    """Refuse at once (exit 2) when --isolation strict cannot be had, before any worker starts."""
+    """Refuse at once when --isolation strict cannot be had, before any worker starts.
+
+    Raises:
+        IsolationUnavailable: namespaces are unavailable here (exit code 2).
+    """
     from grader.sandbox.isolation import choose
 
-    try:
-        choose(isolation)
-    except GraderError as exc:
-        click.echo(f"grade: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    choose(isolation)
 
 
 def _run_with_progress(
@@ -186,7 +191,7 @@ def export_command(db: Path, fmt: str, output: Path, html: bool, disclose_hidden
     """Export the latest grade of every student from the gradebook."""
     from grader.report import csv_export, feedback, gradescope
 
-    with Gradebook(db) as gradebook:
+    with Gradebook(db, create=False) as gradebook:
         graded = gradebook.latest_all()
     if fmt == "csv":
         paths = [csv_export.write_csv(graded, output)]
@@ -206,7 +211,7 @@ def stats_command(db: Path, top: int) -> None:
     """Score distribution per exercise and the most-failed checks."""
     from grader.batch.stats import format_stats
 
-    with Gradebook(db) as gradebook:
+    with Gradebook(db, create=False) as gradebook:
         click.echo(format_stats(gradebook.latest_all(), top=top), nl=False)
 
 
@@ -214,12 +219,14 @@ def stats_command(db: Path, top: int) -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--students", type=click.IntRange(1, 10_000), default=60, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def demo_class_command(out: Path, students: int, seed: int) -> None:
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace OUT if it holds a demo class written before; any other content is refused.",
+)
+def demo_class_command(out: Path, students: int, seed: int, replace: bool) -> None:
     """Generate a synthetic class (correct, wrong, crashing, looping, malformed work)."""
     from grader.batch.demo_class import make_demo_class
 
-    try:
-        made = make_demo_class(out, students, seed=seed, course=current_course())
-    except (GraderError, FileExistsError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    made = make_demo_class(out, students, seed=seed, course=current_course(), replace=replace)
     click.echo(f"wrote {len(made)} submissions to {out}", err=True)

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from grader.catalog import Course
-from grader.errors import GraderError
 
 
 def current_course() -> Course:
     """The course of this command (``--course``, ``$GRADER_COURSE`` or found), mounted.
 
-    Located once per command line; a missing or malformed course is one clear line on
-    stderr and exit code 2.
+    Located once per command line. Raises CourseError (the CLI's boundary makes it one
+    clear line and exit code 2) when there is no course or it is malformed.
     """
     root = click.get_current_context().find_root()
     found = root.meta.get("grader.course")
     if found is None:
-        try:
-            found = Course.locate(root.obj).mount()
-        except GraderError as exc:
-            click.echo(f"grade: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        found = Course.locate(root.obj).mount()
         root.meta["grader.course"] = found
     return found

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import click
 
-from grader.errors import GraderError
 from grader.sandbox import Limits, Sandbox, SourceSpec, Zygote, seccomp
 from grader.sandbox import isolation as iso
 from grader.sandbox.hardening import harden_judge_process
@@ -55,11 +54,7 @@ def facts(course_root, judge_pid):
 def doctor_command(isolation: str) -> None:
     """Check the sandbox on this machine: isolation level, torch, CUDA, a smoke test."""
     harden_judge_process()
-    try:
-        plan = iso.choose(isolation)
-    except GraderError as exc:
-        click.echo(f"grade: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    plan = iso.choose(isolation)  # IsolationUnavailable: exit code 2, at the CLI's boundary
     chosen = plan.isolation.with_seccomp(seccomp.available())
     _describe(chosen, plan.tried)
     sys.exit(_smoke_test(isolation))

@@ -5,18 +5,18 @@
     grade notebook ex4_5                   # write exercises/ex4_5.ipynb
 
 Thin commands over :mod:`grader.release` and :mod:`grader.notebook`; a GraderError
-becomes one line on stderr and its exit code (2 usage, 3 a leak or a grader bug).
+becomes one line on stderr and its exit code (2 usage, input or a leak refused by the
+audit, 3 a grader bug) at the CLI's one boundary (:mod:`grader.cli`).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from grader.cli_context import current_course
-from grader.errors import GraderError, MissingFile, UsageError
+from grader.errors import MissingFile, UsageError
 from grader.notebook import build_notebook, write_notebook
 
 __all__ = ["notebook_command", "release_command"]
@@ -42,10 +42,8 @@ def release_command(out: Path, notebooks: bool, exercise_ids: tuple[str, ...]) -
     from grader.release import build_handout
 
     course = current_course()
-    report = _or_exit(
-        lambda: build_handout(
-            out, notebooks=notebooks, exercise_ids=exercise_ids or None, course=course
-        )
+    report = build_handout(
+        out, notebooks=notebooks, exercise_ids=exercise_ids or None, course=course
     )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -73,27 +71,15 @@ def notebook_command(exercise_id: str, out: Path | None, force: bool) -> None:
     Grade it like the .py: `grade ID` reads exercises/<id>.ipynb when it holds your work.
     """
     course = current_course()
-    exercise = _or_exit(lambda: course.find(exercise_id))
+    exercise = course.find(exercise_id)
     target = out or course.root / exercise.notebook_path
     if target.exists() and not force:
-        _fail(UsageError(f"{target} already exists (it may hold your work): use --force"))
+        raise UsageError(f"{target} already exists (it may hold your work): use --force")
     stub = course.stub(exercise)
     if not stub.is_file():
-        _fail(MissingFile(f"no stub at {stub}: the notebook's code cells come from it"))
+        raise MissingFile(f"no stub at {stub}: the notebook's code cells come from it")
     answers = course.answers_template(exercise)
     answers_text = answers.read_text(encoding="utf-8") if answers.is_file() else None
     notebook = build_notebook(exercise, stub.read_text(encoding="utf-8"), answers_text)
     write_notebook(notebook, target)
     click.echo(f"Wrote {target}: open it in Jupyter, then run `grade {exercise.id}`")
-
-
-def _or_exit(thunk):
-    try:
-        return thunk()
-    except GraderError as exc:
-        _fail(exc)
-
-
-def _fail(exc: GraderError) -> None:
-    click.echo(f"grade: {exc}", err=True)
-    sys.exit(exc.exit_code)

@@ -1,9 +1,11 @@
 """One exception tree for everything the grader itself reports.
 
     GraderError                      a problem the CLI turns into one clear line
-    ├── UsageError                   bad command-line use (exit code 2)
+    ├── UsageError                   bad command-line use or input (exit code 2)
     │   ├── UnknownExercise          an id or alias that names no exercise
-    │   └── IsolationUnavailable     --isolation strict where namespaces are unavailable
+    │   ├── IsolationUnavailable     --isolation strict where namespaces are unavailable
+    │   ├── NotAGradebook            --db names a file that is not a gradebook
+    │   └── ReleaseRefused           the leak audit found instructor-only material
     ├── CourseError                  the course itself is malformed (exit code 2): the message
     │                                names the file (a check, a stub, exercise.toml, course.toml)
     ├── SubmissionError              the submission itself is malformed (exit code 2 for one
@@ -37,6 +39,14 @@ class UnknownExercise(UsageError):
 
 class IsolationUnavailable(UsageError):
     """The required sandbox isolation level cannot be had here; the message says why."""
+
+
+class NotAGradebook(UsageError):
+    """A file given as the gradebook is not one (not SQLite, another schema, newer version)."""
+
+
+class ReleaseRefused(UsageError):
+    """The handout would leak instructor-only material; nothing was written."""
 
 
 class CourseError(GraderError):

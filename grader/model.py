@@ -18,6 +18,12 @@ class Status(enum.Enum):
     SKIPPED = "skipped"  # a check it depends on did not pass
     ERRORED = "errored"  # the grader's own check code broke: never the student's fault
     NEEDS_PERSON = "needs_person"  # recorded for an instructor to read, not scored
+    DEFERRED = "deferred"  # read and valid here, scored when the submission is graded
+
+    @property
+    def scored(self) -> bool:
+        """Whether a result's points count in the score now: not NEEDS_PERSON or DEFERRED."""
+        return self not in (Status.NEEDS_PERSON, Status.DEFERRED)
 
 
 class Visibility(enum.Enum):
@@ -83,6 +89,10 @@ class ExerciseResult:
     ``hidden_not_run`` counts hidden checks that exist but were not run (a
     student's local run); ``errors`` lists submission-level problems (a missing
     file, an unreadable answers file) that cost the checks depending on them.
+
+    Only results whose status is :attr:`Status.scored` count in ``max_score``: a
+    DEFERRED result (a quiz answer scored only at submission) is neither earned nor
+    lost here; its points are ``deferred_points``.
     """
 
     exercise: str
@@ -99,13 +109,17 @@ class ExerciseResult:
 
     @property
     def max_score(self) -> float:
-        return round(
-            sum(r.max_points for r in self.results if r.status is not Status.NEEDS_PERSON), 6
-        )
+        return round(sum(r.max_points for r in self.results if r.status.scored), 6)
+
+    @property
+    def deferred_points(self) -> float:
+        """The points of DEFERRED results: scored when the submission is graded."""
+        return round(sum(r.max_points for r in self.results if r.status is Status.DEFERRED), 6)
 
     @property
     def all_passed(self) -> bool:
-        return all(r.status in (Status.PASSED, Status.NEEDS_PERSON) for r in self.results)
+        """Every scored result passed (results not scored here cannot fail)."""
+        return all(r.status is Status.PASSED or not r.status.scored for r in self.results)
 
     @property
     def has_internal_error(self) -> bool:
@@ -130,6 +144,7 @@ class ExerciseResult:
             "exercise": self.exercise,
             "score": self.score,
             "max_score": self.max_score,
+            "deferred_points": self.deferred_points,
             "execution_time": round(self.execution_time, 3),
             "device": self.device,
             "isolation": self.isolation,
@@ -141,19 +156,25 @@ class ExerciseResult:
 
 
 def _gradescope_test(result: CheckResult) -> dict:
-    """One entry of the ``tests`` list in Gradescope's field names (plus ours)."""
+    """One entry of the ``tests`` list in Gradescope's field names (plus ours).
+
+    A result that is not scored (NEEDS_PERSON, DEFERRED) has ``max_score`` 0 and no
+    ``status``, as in :mod:`grader.report.gradescope`: the tests add up to ``max_score``.
+    """
     output = result.message
     if result.output:
         output = f"{output}\n--- your program printed ---\n{result.output}".strip()
-    return {
+    test = {
         "name": result.title,
         "name_format": "text",
         "score": result.points,
-        "max_score": result.max_points,
-        "status": "passed" if result.status is Status.PASSED else "failed",
+        "max_score": result.max_points if result.status.scored else 0.0,
         "visibility": "visible" if result.visibility is Visibility.PUBLIC else "after_published",
         "output": output,
         "check": result.name,
         "outcome": result.status.value,
         "execution_time": round(result.duration_s, 4),
     }
+    if result.status.scored:
+        test["status"] = "passed" if result.status is Status.PASSED else "failed"
+    return test

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Collection, Iterable
@@ -22,6 +23,19 @@ def solution_text(exercise_id: str) -> str:
 
 def stub_text(exercise_id: str) -> str:
     return (REPO / "exercises" / f"{exercise_id}.py").read_text(encoding="utf-8")
+
+
+def fake_course(root: Path, stub: str) -> Course:
+    """A copy of the course where only ex4_5 has a stub (and it is ``stub``)."""
+    for folder in ("exercises", "answers", "solutions", "hidden"):
+        (root / folder).mkdir(parents=True)
+    shutil.copy(REPO / "course.toml", root)
+    shutil.copytree(REPO / "checks", root / "checks")
+    (root / "exercises" / "ex4_5.py").write_text(stub, "utf-8")
+    shutil.copy(REPO / "answers" / "ex4_5.toml", root / "answers")
+    shutil.copy(REPO / "solutions" / "ex4_5.py", root / "solutions")
+    shutil.copy(REPO / "hidden" / "ex4_5.py", root / "hidden")
+    return Course.at(root)
 
 
 def reference_answers(exercise_id: str) -> str:

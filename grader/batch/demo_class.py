@@ -6,7 +6,8 @@ reference and blank answers, and the course's own realistic mistakes in
 :data:`KINDS` (one of each first, then drawn by :data:`WEIGHTS`), handed in as a
 folder, a zip, or single ``<student>_<id>`` files (see
 :mod:`grader.batch.submissions`). ``OUT/.demo-manifest.json`` (a dot file, so
-discovery skips it) records every student's kind.
+discovery skips it) records every student's kind; with ``replace``, it is also what
+marks ``OUT`` as a demo class that may be replaced by a new one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 import json
 import logging
 import random
+import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -113,21 +115,29 @@ def make_demo_class(
     seed: int = 0,
     course: Course | None = None,
     exercise_ids: Sequence[str] | None = None,
+    *,
+    replace: bool = False,
 ) -> list[DemoStudent]:
     """Write ``n_students`` submissions under ``out`` (which must be empty or absent).
 
-    The same arguments always produce the same bytes. Returns what was generated.
+    With ``replace``, an ``out`` holding a demo class written before (its manifest
+    accounts for every entry) is removed first. The same arguments always produce the
+    same bytes. Returns what was generated.
 
     Raises:
-        UsageError: ``out`` is not empty, ``n_students < 1``, or no exercise exists.
+        UsageError: ``out`` is not empty (with ``replace``: holds anything but a demo
+            class), ``n_students < 1``, or no exercise exists.
     """
     if n_students < 1:
         raise UsageError("a demo class needs at least one student")
-    if out.exists() and any(out.iterdir()):
-        raise UsageError(f"{out}: folder is not empty")
     from grader.catalog import active
 
     exercises = load_exercises(course or active(), exercise_ids)
+    if out.exists() and any(out.iterdir()):
+        if not replace:
+            raise UsageError(f"{out}: folder is not empty")
+        _check_previous_class(out)
+        shutil.rmtree(out)
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     width = max(3, len(str(n_students)))
@@ -139,6 +149,27 @@ def make_demo_class(
     (out / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
     logger.info("wrote %d demo submissions to %s", len(students), out)
     return students
+
+
+def _check_previous_class(out: Path) -> None:
+    """Raise UsageError unless every entry of ``out`` is one a demo class wrote there."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        students = {entry["student_id"] for entry in manifest}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise UsageError(
+            f"{out}: folder is not empty and holds no demo class (no readable {MANIFEST})"
+        ) from exc
+    strangers = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name != MANIFEST and p.name.split("_", 1)[0].removesuffix(".zip") not in students
+    )
+    if strangers:
+        raise UsageError(
+            f"{out}: holds files a demo class did not write ({', '.join(strangers[:5])}); "
+            "not replaced"
+        )
 
 
 def _draw_kinds(n: int, rng: random.Random) -> list[str]:

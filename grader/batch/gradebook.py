@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grader.errors import UsageError
+from grader.errors import NotAGradebook, UsageError
 from grader.model import CheckResult, ExerciseResult
 
 logger = logging.getLogger(__name__)
@@ -141,11 +141,19 @@ class GradedSubmission:
 class Gradebook:
     """A SQLite gradebook file; use as a context manager or call :meth:`close`.
 
+    A new gradebook is made where ``path`` is absent or an empty file, unless
+    ``create`` is false (readers: ``grade stats``, ``grade export``). A file that is
+    not a gradebook is refused before anything is written to it.
+
     Raises (on opening):
-        UsageError: the file is not a gradebook, or was written by a newer grader.
+        NotAGradebook: the file is not a gradebook (not SQLite, another schema, empty
+            while ``create`` is false), or was written by a newer grader.
+        UsageError: the file cannot be opened at all.
     """
 
-    def __init__(self, path: Path | str, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, path: Path | str, *, busy_timeout_s: float = 30.0, create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -153,11 +161,10 @@ class Gradebook:
         except sqlite3.Error as exc:
             raise UsageError(f"{self.path}: cannot open the gradebook ({exc})") from exc
         try:
-            self._configure(busy_timeout_s)
-            self._ensure_schema()
+            self._open(busy_timeout_s, create)
         except sqlite3.DatabaseError as exc:
             self._conn.close()
-            raise UsageError(f"{self.path}: not a gradebook ({exc})") from exc
+            raise NotAGradebook(f"{self.path}: not a gradebook ({exc})") from exc
         except BaseException:
             self._conn.close()
             raise
@@ -274,8 +281,21 @@ class Gradebook:
 
     # -- internals ---------------------------------------------------------------
 
-    def _configure(self, busy_timeout_s: float) -> None:
+    def _open(self, busy_timeout_s: float, create: bool) -> None:
+        """Check what the file is (reading only), then configure it and make the schema."""
         self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        tables = self._tables()
+        if not tables and not create:
+            raise NotAGradebook(f"{self.path}: not a gradebook (an empty file)")
+        if tables and "schema_version" not in tables:
+            raise NotAGradebook(f"{self.path}: an SQLite file, but not a gradebook")
+        self._configure()
+        self._ensure_schema()
+
+    def _tables(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+
+    def _configure(self) -> None:
         mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             logger.warning("%s: WAL mode unavailable (%s); readers may wait", self.path, mode)
@@ -283,14 +303,11 @@ class Gradebook:
         self._conn.execute("PRAGMA foreign_keys = ON")
 
     def _ensure_schema(self) -> None:
-        tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
-        if not tables:
+        if not self._tables():
             self._create_schema()
-        elif "schema_version" not in tables:
-            raise UsageError(f"{self.path}: an SQLite file, but not a gradebook")
         version = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
         if version is None or version > SCHEMA_VERSION:
-            raise UsageError(
+            raise NotAGradebook(
                 f"{self.path}: gradebook schema version {version} is newer than this grader"
                 f" reads ({SCHEMA_VERSION}); upgrade the grader"
             )

@@ -7,7 +7,9 @@ sandbox template, so torch is imported once per worker, not per submission. A
 finished submission is written to the gradebook in its own transaction before
 the next one is handed out, so an interrupted batch loses only what was in
 flight. A worker that dies or stalls past ``submission_timeout_s`` is replaced;
-its submission is recorded with an error, and the batch goes on.
+its submission is recorded with an error, and the batch goes on. Workers run in
+sessions of their own, so a Ctrl-C reaches only the caller's process, as a
+KeyboardInterrupt that stops the pool.
 """
 
 from __future__ import annotations
@@ -120,8 +122,17 @@ class _Worker:
         cmd = [sys.executable, "-m", "grader.batch.worker"]
         cmd += ["--device", options.device, "--isolation", options.isolation]
         cmd += ["--course", options.course_root] if options.course_root else []
+        # A session of its own: Ctrl-C in the terminal interrupts only the scheduler, which
+        # then stops the workers itself (no traceback from each worker); a worker still dies
+        # with the scheduler (PR_SET_PDEATHSIG, see grader.batch.worker).
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
         )
         self.fd = self.proc.stdout.fileno()
         self.buffer = b""

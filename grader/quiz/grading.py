@@ -4,7 +4,9 @@
 answers file gives every question 0 with a message naming the file and the problem (and
 one entry in ``errors``); a bad answer costs only its own question. Without reference
 answers (a student's handout has no ``solutions/``) the answers are read and checked but
-not scored: each question is SKIPPED, its message saying what was found. Symbolic
+not scored: an answer that is present and well-formed is DEFERRED (scored when the
+submission is graded, neither earned nor lost now); one that is missing or malformed is
+FAILED, since it will score 0 then too. Symbolic
 comparisons run in the symbolic judge's worker process, each under a time limit, and the
 whole quiz under an overall one.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import InternalError
@@ -138,8 +140,6 @@ class _QuizGrader:
         start = time.perf_counter()
         try:
             marked = self._mark(question)
-            if self.reference is None and marked.status is Status.FAILED:
-                marked = replace(marked, status=Status.SKIPPED)  # nothing is scored
         except InternalError as error:
             marked = _Marked(Status.ERRORED, f"the grader failed on this question: {error}")
         except Exception as error:
@@ -215,17 +215,19 @@ class _QuizGrader:
         raise InternalError(f"no way to score a {type(question).__name__}")
 
     def _preview(self, question: Question, answer: object) -> _Marked:
-        """Without reference answers: say the answer was read (and parses), score later."""
+        """Without reference answers: DEFERRED when the answer is read (and parses),
+        FAILED when a symbolic answer does not parse (it would score 0 when graded)."""
         later = "it is scored when your submission is graded"
         if isinstance(question, SymbolicQuestion):
             problem = self.judge.check(str(answer), question.symbols, functions=question.functions)
             if problem:
                 return _Marked(
-                    Status.SKIPPED,
-                    f"{self.sheet.where(question.key)}: {problem} (fix it now; {later})",
+                    Status.FAILED,
+                    f"{self.sheet.where(question.key)}: {problem} (fix it now: as it stands "
+                    "it scores 0 when your submission is graded)",
                 )
-            return _Marked(Status.SKIPPED, f"answer read and parses; {later}")
-        return _Marked(Status.SKIPPED, f"answer read ({show(answer)}); {later}")
+            return _Marked(Status.DEFERRED, f"answer read and parses; {later}")
+        return _Marked(Status.DEFERRED, f"answer read ({show(answer)}); {later}")
 
     def _with_hint(self, key: str, answer: object, message: str) -> str:
         if self.feedback is None:

@@ -16,7 +16,7 @@ Only complete exercises are released (metadata, statement, public checks, stub);
 incomplete one is left out with a warning, its folder too, so ``grade list`` works in
 the handout. Before anything is written to ``out``, the assembled handout is
 audited (:mod:`grader.release.audit`) against ``solutions/`` and ``hidden/``; a leak
-raises :class:`~grader.errors.InternalError` naming each file and secret.
+raises :class:`~grader.errors.ReleaseRefused` (exit code 2) naming each file and secret.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import grader
 from grader.catalog import COURSE_FILE, HIDDEN_MANIFEST, Course
-from grader.errors import InternalError, UsageError
+from grader.errors import ReleaseRefused, UsageError
 from grader.exercise import Exercise
 from grader.notebook.build import build_notebook, write_notebook
 from grader.release.audit import Leak, scan
@@ -75,7 +75,7 @@ def build_handout(
 
     ``exercise_ids`` restricts the release (default: every complete exercise).
     Raises UsageError if ``out`` exists or an asked-for exercise is incomplete, and
-    InternalError if the audit finds a leak (then nothing is written).
+    ReleaseRefused if the audit finds a leak (then nothing is written).
     """
     from grader.catalog import active
 
@@ -207,7 +207,7 @@ def _student_pyproject() -> str:
     version, requires = _engine_metadata()
     dependencies = "".join(f"    {json.dumps(r)},\n" for r in requires)
     return f"""[build-system]
-requires = ["setuptools>=64"]
+requires = ["setuptools>=70.1"]  # builds wheels without the `wheel` package
 build-backend = "setuptools.build_meta"
 
 [project]
@@ -260,7 +260,7 @@ def _audit(stage: Path, files: Course, warnings: list) -> int:
         warnings.append("no solutions/ or hidden/ found: the leak audit had nothing to compare")
     leaks = scan(stage, secrets)
     if leaks:
-        raise InternalError(_leak_message(leaks))
+        raise ReleaseRefused(_leak_message(leaks))
     return len(secrets)
 
 

@@ -34,6 +34,7 @@ _MARK = {
     Status.SKIPPED: "⏭",
     Status.ERRORED: "⚠️",
     Status.NEEDS_PERSON: "📝",
+    Status.DEFERRED: "⏳",
 }
 
 
@@ -153,6 +154,8 @@ def write_feedback(
 def _points(check: CheckResult) -> str:
     if check.status is Status.NEEDS_PERSON:
         return f"up to {_num(check.max_points)} points, to be read by an instructor"
+    if check.status is Status.DEFERRED:
+        return f"up to {_num(check.max_points)} points, scored when the submission is graded"
     return f"{_num(check.points)}/{_num(check.max_points)}"
 
 

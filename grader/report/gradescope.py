@@ -9,9 +9,10 @@ each test has ``name``, ``name_format``, ``number``, ``score``, ``max_score``,
 Visibility mapping: a public check is ``"visible"``; a hidden check gets
 ``hidden_visibility`` (default ``"after_published"``: shown once the instructor
 publishes grades) and, unless ``disclose_hidden``, only its title and points
-(redaction by :func:`grader.report.feedback.student_view`). A check for a person
-to read (``needs_person``) has no ``status`` and ``max_score`` 0, matching
-:attr:`ExerciseResult.max_score`, which leaves it out of the total.
+(redaction by :func:`grader.report.feedback.student_view`). A result that is not
+scored (``needs_person``: for a person to read; ``deferred``: scored at submission)
+has no ``status`` and ``max_score`` 0, matching :attr:`ExerciseResult.max_score`,
+which leaves it out of the total.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _test(
     disclose_hidden: bool,
 ) -> dict:
     check = student_view(raw, disclose_hidden)
-    scored = check.status is not Status.NEEDS_PERSON
+    scored = check.status.scored
     test = {
         "name": f"{result.exercise}: {check.title or check.name}",
         "name_format": "text",

@@ -1,4 +1,10 @@
-"""The table a student reads after ``grade ID``."""
+"""The table a student reads after ``grade ID``.
+
+The summary line separates what was scored here from what is graded when the work is
+submitted (DEFERRED quiz answers, hidden checks not run), so that a student whose work
+passes everything that can run locally reads full marks, not a loss:
+``Score: 8/8 on what runs here; 7 quiz points and 5 hidden checks are graded when you submit``.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,9 @@ _MARKS = {
     Status.SKIPPED: ("skip", "yellow"),
     Status.ERRORED: ("ERR!", "magenta"),
     Status.NEEDS_PERSON: ("read", "cyan"),
+    Status.DEFERRED: ("later", "blue"),
 }
+_MARK_WIDTH = max(len(mark) for mark, _ in _MARKS.values())
 
 
 def render(
@@ -32,15 +40,31 @@ def render(
 
 
 def render_total(results: Sequence[ExerciseResult]) -> str:
+    """``Total: S/M over N exercises``, and what is graded later, as in each summary."""
     score = sum(r.score for r in results)
     max_score = sum(r.max_score for r in results)
-    return f"Total: {_num(score)}/{_num(max_score)} over {len(results)} exercises"
+    later = _graded_later(
+        sum(r.deferred_points for r in results), sum(r.hidden_not_run for r in results)
+    )
+    return f"Total: {_num(score)}/{_num(max_score)} over {len(results)} exercises" + later
+
+
+def _graded_later(deferred_points: float, hidden_not_run: int) -> str:
+    """`` on what runs here; 7 quiz points and 5 hidden checks are graded when you submit``,
+    or ``""`` when everything was graded here."""
+    counts = [(deferred_points, "quiz point"), (hidden_not_run, "hidden check")]
+    parts = [f"{_num(n)} {noun}{'' if n == 1 else 's'}" for n, noun in counts if n]
+    if not parts:
+        return ""
+    verb = "is" if len(parts) == 1 and sum(n for n, _ in counts) == 1 else "are"
+    return f" on what runs here; {' and '.join(parts)} {verb} graded when you submit"
 
 
 def _check_lines(check: CheckResult, verbose: bool, color: bool) -> list[str]:
     mark, hue = _MARKS[check.status]
-    points = f"{_num(check.points)}/{_num(check.max_points)}"
-    head = f"  {_style(mark, color, fg=hue)} {points:>7}  {check.title}"
+    earned = "?" if check.status is Status.DEFERRED else _num(check.points)
+    points = f"{earned}/{_num(check.max_points)}"
+    head = f"  {_style(f'{mark:<{_MARK_WIDTH}}', color, fg=hue)} {points:>7}  {check.title}"
     if check.visibility.value == "hidden":
         head += "  [hidden]"
     lines = [head]
@@ -53,8 +77,7 @@ def _check_lines(check: CheckResult, verbose: bool, color: bool) -> list[str]:
 
 def _summary(result: ExerciseResult) -> str:
     text = f"  Score: {_num(result.score)}/{_num(result.max_score)}"
-    if result.hidden_not_run:
-        text += f"   ({result.hidden_not_run} hidden checks run when your submission is graded)"
+    text += _graded_later(result.deferred_points, result.hidden_not_run)
     return text + f"   device: {result.device}   {result.execution_time:.1f} s"
 
 

@@ -200,6 +200,33 @@ def test_refuses_a_non_empty_folder_no_students_and_missing_solutions(tmp_path, 
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
 
 
+def test_replace_swaps_a_previous_demo_class_for_a_new_one(tmp_path, course):
+    out = tmp_path / "class"
+    make_demo_class(out, 12, seed=1, course=course)
+    first = tree(out)
+    make_demo_class(out, 12, seed=1, course=course, replace=True)
+    assert tree(out) == first  # the same arguments: the same bytes again
+    make_demo_class(out, 3, seed=2, course=course, replace=True)
+    students = {m["student_id"] for m in json.loads((out / MANIFEST).read_text())}
+    owners = {p.name.split("_", 1)[0].removesuffix(".zip") for p in out.iterdir()}
+    assert students == {"s001", "s002", "s003"} and owners == students | {MANIFEST}
+
+
+def test_replace_refuses_a_folder_that_is_not_only_a_demo_class(tmp_path, course):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "s001").mkdir()  # looks like a student, but there is no manifest
+    with pytest.raises(UsageError, match="holds no demo class"):
+        make_demo_class(mine, 3, course=course, replace=True)
+    out = tmp_path / "class"
+    make_demo_class(out, 3, course=course)
+    (out / "grades.xlsx").write_text("mine")
+    with pytest.raises(UsageError, match=r"did not write \(grades.xlsx\); not replaced"):
+        make_demo_class(out, 3, course=course, replace=True)
+    assert (out / "grades.xlsx").read_text() == "mine" and (out / MANIFEST).is_file()
+    assert (mine / "s001").is_dir()
+
+
 def test_every_course_mistake_applies_to_its_solution():
     real = Course.at(REPO)
     for exercise in real.exercises():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch.gradebook import SCHEMA_VERSION, Gradebook
-from grader.errors import UsageError
+from grader.errors import NotAGradebook, UsageError
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
 
 REPO = Path(__file__).resolve().parents[2]
@@ -155,6 +155,29 @@ def test_a_file_that_is_not_a_gradebook_is_a_clear_error(tmp_path):
         Gradebook(tmp_path / "other.db")
     with pytest.raises(UsageError, match="cannot open the gradebook"):
         Gradebook(tmp_path)  # a folder
+
+
+def test_another_sqlite_file_is_refused_without_being_changed(tmp_path):
+    other = sqlite3.connect(tmp_path / "other.db")
+    with other:
+        other.execute("CREATE TABLE t (x)")
+    other.close()
+    before = (tmp_path / "other.db").read_bytes()
+    with pytest.raises(NotAGradebook, match="an SQLite file, but not a gradebook"):
+        Gradebook(tmp_path / "other.db")
+    assert (tmp_path / "other.db").read_bytes() == before  # not even switched to WAL
+    assert not (tmp_path / "other.db-wal").exists()
+
+
+def test_an_empty_file_becomes_a_gradebook_only_where_creating_is_allowed(tmp_path):
+    (tmp_path / "empty.db").write_bytes(b"")
+    with pytest.raises(NotAGradebook, match="an empty file"):
+        Gradebook(tmp_path / "empty.db", create=False)
+    assert (tmp_path / "empty.db").read_bytes() == b""
+    with Gradebook(tmp_path / "empty.db") as book:
+        assert book.students() == []
+    with Gradebook(tmp_path / "empty.db", create=False) as book:
+        assert book.students() == []
 
 
 _KILLED_WRITER = """

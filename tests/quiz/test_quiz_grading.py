@@ -166,27 +166,38 @@ def test_an_unparsable_expression_names_file_key_and_line(files) -> None:
     assert result.message.startswith("answers/quiz.toml, key 'area' (line 2): unknown name 'NL'")
 
 
-def test_without_reference_answers_are_read_and_checked_but_skipped(files) -> None:
+def test_without_reference_answers_good_answers_are_deferred_and_bad_ones_fail(files) -> None:
     answers, _ = files(RIGHT.replace('"(L)(N)"', '"N L"'))
     outcome = grade(answers, None)
     results = by_key(outcome)
-    assert {r.status for r in outcome.results} == {Status.SKIPPED, Status.NEEDS_PERSON}
+    assert results["area"].status is Status.FAILED  # does not parse: it would score 0 anyway
+    assert "write N*L" in results["area"].message and "fix it now" in results["area"].message
+    assert results["comment"].status is Status.NEEDS_PERSON
+    deferred = [r for r in outcome.results if r.name not in ("area", "comment")]
+    assert {r.status for r in deferred} == {Status.DEFERRED}
     assert all(
         r.points == 0 and r.max_points == q.points
         for r, q in zip(outcome.results, QUESTIONS, strict=True)
     )
-    assert "write N*L" in results["area"].message and "fix it now" in results["area"].message
     assert (
         results["half"].message
         == "answer read (0.501); it is scored when your submission is graded"
     )
     answers, _ = files('area = "N*L"\n')
     results = by_key(grade(answers, None))
+    assert results["area"].status is Status.DEFERRED
     assert (
         results["area"].message
         == "answer read and parses; it is scored when your submission is graded"
     )
-    assert results["half"].status is Status.SKIPPED
+    assert results["half"].status is Status.FAILED  # not answered: 0 when graded too
+    assert results["half"].message == "answers/quiz.toml, key 'half': not answered"
+
+
+def test_without_reference_a_missing_answers_file_fails_every_question(files) -> None:
+    outcome = grade(None, None)
+    assert len(outcome.errors) == 1
+    assert {r.status for r in outcome.results} == {Status.FAILED}
 
 
 def test_a_broken_reference_is_the_graders_error_not_the_students(files, tmp_path: Path) -> None:

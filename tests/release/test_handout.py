@@ -5,18 +5,16 @@ the instructor's material; it zips reproducibly; a leaking course is refused."""
 from __future__ import annotations
 
 import json
-import shutil
 import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import COURSE, REPO, solution_text
+from support import COURSE, REPO, fake_course, solution_text
 
-from grader.catalog import Course
 from grader.cli import cli
-from grader.errors import InternalError, UsageError
+from grader.errors import ReleaseRefused, UsageError
 from grader.release import build_handout
 
 STUDENT_TOP_LEVEL = {
@@ -102,19 +100,6 @@ def test_an_existing_output_is_refused(tmp_path):
         build_handout(tmp_path / "out", audit=False)
 
 
-def fake_course(root: Path, stub: str) -> Course:
-    """A copy of the course where only ex4_5 has a stub (and it is ``stub``)."""
-    for folder in ("exercises", "answers", "solutions", "hidden"):
-        (root / folder).mkdir(parents=True)
-    shutil.copy(REPO / "course.toml", root)
-    shutil.copytree(REPO / "checks", root / "checks")
-    (root / "exercises" / "ex4_5.py").write_text(stub, "utf-8")
-    shutil.copy(REPO / "answers" / "ex4_5.toml", root / "answers")
-    shutil.copy(REPO / "solutions" / "ex4_5.py", root / "solutions")
-    shutil.copy(REPO / "hidden" / "ex4_5.py", root / "hidden")
-    return Course.at(root)
-
-
 def test_incomplete_exercises_are_left_out_with_a_warning(tmp_path):
     files = fake_course(tmp_path / "course", (REPO / "exercises" / "ex4_5.py").read_text("utf-8"))
     report = build_handout(tmp_path / "out", course=files)
@@ -137,7 +122,7 @@ def test_asking_for_an_incomplete_exercise_is_a_usage_error(tmp_path):
 
 def test_a_leaking_course_is_refused_and_nothing_is_written(tmp_path):
     files = fake_course(tmp_path / "course", solution_text("ex4_5"))  # the stub IS the solution
-    with pytest.raises(InternalError) as caught:
+    with pytest.raises(ReleaseRefused) as caught:
         build_handout(tmp_path / "out", course=files)
     message = str(caught.value)
     assert (
@@ -158,6 +143,6 @@ def test_grade_release_cli_reports_the_audit(tmp_path, monkeypatch):
     assert "Audit: no file contains any of" in result.output
     (root / "exercises" / "ex4_5.py").write_text(solution_text("ex4_5"), "utf-8")
     leaking = runner.invoke(cli, ["release", str(tmp_path / "leak")])
-    assert leaking.exit_code == 3
+    assert leaking.exit_code == 2
     assert "the handout would leak instructor-only material" in leaking.output
     assert not (tmp_path / "leak").exists()

@@ -71,6 +71,16 @@ def test_every_check_appears_with_its_points_and_public_messages(render):
 
 
 @pytest.mark.parametrize("render", [render_markdown, render_html])
+def test_a_deferred_answer_shows_its_points_as_scored_later_not_lost(render):
+    later = check("formula", Status.DEFERRED, 0, 4, message="answer read and parses")
+    exercises = (ExerciseResult("ex4_5", (check("ok", Status.PASSED, 1, 1), later)),)
+    sub = GradedSubmission(1, "alice", "h", "1.0", "2024-01-01", "cpu", "", (), exercises)
+    page = render(sub)
+    assert "⏳" in page and "up to 4 points, scored when the submission is graded" in page
+    assert "Total: 1/1 points" in page
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html])
 def test_hidden_details_appear_only_with_full_disclosure(render):
     assert SECRET not in render(graded()) and "hidden debug output" not in render(graded())
     assert HIDDEN_NOTE in render(graded())

@@ -119,6 +119,17 @@ def test_each_test_maps_our_fields_to_gradescopes():
     assert "to be read by an instructor" in tests["why"]["output"]
 
 
+def test_a_deferred_answer_is_not_scored_like_a_check_for_a_person():
+    later = check("formula", Status.DEFERRED, 0, 4, message="scored when graded")
+    exercises = (ExerciseResult("ex4_5", (check("counts", Status.PASSED, 2, 2), later)),)
+    results = gradescope_results(graded(exercises=exercises))
+    validate(results)
+    test = results["tests"][1]
+    assert "status" not in test and test["max_score"] == 0
+    assert test["extra_data"]["outcome"] == "deferred"
+    assert results["extra_data"]["max_score"] == 2
+
+
 def test_hidden_checks_show_name_and_points_only_unless_disclosed():
     hidden = gradescope_results(graded())["tests"][1]
     assert hidden["name"] == "ex4_5: hidden_counts title"

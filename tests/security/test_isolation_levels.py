@@ -19,6 +19,7 @@ from support import COURSE, REPO
 
 from grader.api import Session
 from grader.batch.gradebook import Gradebook
+from grader.cli import cli
 from grader.cli_doctor import doctor_command
 from grader.errors import IsolationUnavailable, UsageError
 from grader.sandbox import Sandbox, SourceSpec, isolation
@@ -196,7 +197,7 @@ def test_doctor_reports_the_level_and_a_working_sandbox(level):
 
 
 def test_doctor_strict_without_namespaces_exits_2(no_bwrap):
-    outcome = CliRunner().invoke(doctor_command, ["--isolation", "strict"])
+    outcome = CliRunner().invoke(cli, ["doctor", "--isolation", "strict"])  # via the boundary
     assert outcome.exit_code == 2 and "bubblewrap" in outcome.output
 
 
