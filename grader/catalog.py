@@ -371,7 +371,10 @@ def _load_module(name: str, path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except ImportError as exc:
+    except CourseError:
         del sys.modules[name]
-        raise CourseError(f"{path}: {exc}") from exc
+        raise
+    except Exception as exc:  # the author's code failed to import: the course's problem
+        del sys.modules[name]
+        raise CourseError(f"{path}: cannot be imported: {type(exc).__name__}: {exc}") from exc
     return module
