@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from grader.catalog import Course
+from grader.catalog import COURSE_FILE, ENVIRONMENT_VARIABLE, Course
 from grader.errors import GraderError
 
 
@@ -25,4 +26,11 @@ def current_course() -> Course:
             click.echo(f"grade: {exc}", err=True)
             sys.exit(exc.exit_code)
         root.meta["grader.course"] = found
+        if found.found_by == "engine":
+            click.echo(
+                f"grade: note: no {COURSE_FILE} in {Path.cwd()} or above; using the example "
+                f"course beside the engine, {found.root} (pass --course DIR or set "
+                f"${ENVIRONMENT_VARIABLE} for another)",
+                err=True,
+            )
     return found

@@ -26,8 +26,9 @@ functions = $functions
 PACKAGE_INIT = Template('''\
 """$id (alias $alias): the public part of this exercise.
 
-Imported as ``grader.course.$id``. Everything in this folder ships to students: public checks, probes, the quiz questions
-and helper modules. Answers, hidden inputs and the reference solution never go here.
+Imported as ``grader.course.$id``. Everything in this folder ships to students:
+public checks, probes, the quiz questions and helper modules. Answers, hidden inputs
+and the reference solution never go here.
 """
 ''')
 
@@ -152,7 +153,7 @@ reference = load_reference("$id")
 
 
 @checks.check(points=1, depends=${f}_on_small_inputs)
-def ${f}_on_hidden_inputs_${id}(sub) -> None:
+def ${f}_on_hidden_inputs(sub) -> None:
     """TODO ($id): the title of this hidden check"""
     for x in np.random.default_rng(1).normal(size=5).tolist():  # TODO: your hidden inputs
         expected = reference.$f(x)
