@@ -325,9 +325,11 @@ def _check_aliases(exercises, checks_dir: Path) -> None:
     for exercise in exercises:
         for name in {exercise.id, exercise.alias.lower().replace("-", "_")}:
             if seen.get(name, exercise.id) != exercise.id:
+                other = seen[name]
                 raise CourseError(
-                    f"{checks_dir / exercise.id / METADATA_FILE}: alias {exercise.alias!r} "
-                    f"is already the id or alias of {seen[name]}"
+                    f"{checks_dir / exercise.id / METADATA_FILE}: the name {name!r} (id "
+                    f"{exercise.id}, alias {exercise.alias!r}) is already the id or alias of "
+                    f"{other} ({checks_dir / other / METADATA_FILE})"
                 )
             seen[name] = exercise.id
 

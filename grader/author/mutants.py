@@ -44,10 +44,15 @@ class Mutant:
     after: str  # what it became
     source: str  # the whole mutated module
     fingerprint: str
+    line_before: str = ""  # the source line where the change starts, as written
+    line_after: str = ""  # that line in the mutant
 
     @property
     def description(self) -> str:
-        return f"{self.function}, line {self.line}: {_short(self.before)} -> {_short(self.after)}"
+        """``function, line N: the line as written -> the line mutated`` (first lines)."""
+        return f"{self.function}, line {self.line}: {_short(self.line_before)} -> " + _short(
+            self.line_after
+        )
 
     def diff(self, original: str, name: str = "solution.py") -> str:
         """The unified diff from ``original`` to this mutant (one line of context)."""
@@ -87,7 +92,7 @@ def generate(source: str) -> list[Mutant]:
         seen.add(mutant_source)
         key = (site.operator, site.function, site.before, site.after)
         counts[key] = counts.get(key, -1) + 1
-        mutants.append(_mutant(site, mutant_source, counts[key]))
+        mutants.append(_mutant(site, source, mutant_source, counts[key]))
     return mutants
 
 
@@ -134,11 +139,27 @@ def _dump(source: str) -> str | None:
     return ast.dump(tree)
 
 
-def _mutant(site: Site, source: str, occurrence: int) -> Mutant:
+def _mutant(site: Site, original: str, source: str, occurrence: int) -> Mutant:
     key = f"{site.operator}|{site.function}|{site.before}|{site.after}|{occurrence}"
     fingerprint = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
     line = getattr(site.node, "lineno", 0)
-    return Mutant(site.operator, site.function, line, site.before, site.after, source, fingerprint)
+    before, after = (_line(text, line) for text in (original, source))
+    return Mutant(
+        site.operator,
+        site.function,
+        line,
+        site.before,
+        site.after,
+        source,
+        fingerprint,
+        before,
+        after,
+    )
+
+
+def _line(text: str, number: int) -> str:
+    lines = text.splitlines()
+    return lines[number - 1].strip() if 0 < number <= len(lines) else ""
 
 
 def _short(text: str, limit: int = 70) -> str:

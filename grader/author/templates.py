@@ -17,7 +17,7 @@ from string import Template
 EXERCISE_TOML = Template("""\
 # $id — $title (alias $alias)
 alias = "$alias"
-# TODO: the one-line title `grade list` shows.
+# The one-line title `grade list` shows.
 title = "$title"
 # The names students define in exercises/$id.py (the stub and the solution must define each).
 functions = $functions
