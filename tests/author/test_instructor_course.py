@@ -39,11 +39,15 @@ def test_a_fresh_scaffold_is_a_valid_course_and_selftest_says_what_is_missing(tm
     assert listed.returncode == 0 and "softmax_xent softmax" in listed.stdout
     checked = grade("selftest", "softmax", "--max-mutants", "0", cwd=course)
     assert checked.returncode == 1, checked.stderr
-    assert "FAIL  solution gets full marks" in checked.stdout
-    assert "not implemented yet: softmax_xent raises NotImplementedError" in checked.stdout
-    assert "ok    stub gets zero, no check errors" in checked.stdout
-    assert "ok    release holds no hidden part" in checked.stdout
-    assert "TODO in checks/softmax_xent/public.py" in checked.stdout
+    out = " ".join(checked.stdout.split())  # details wrap at 100 columns
+    assert "FAIL solution gets full marks" in out
+    assert "not implemented yet: softmax_xent raises NotImplementedError" in out
+    assert "ok stub gets zero, no check errors" in out
+    assert "ok release holds no hidden part" in out
+    assert "TODO in checks/softmax_xent/exercise.toml (" in out  # the title was not given
+    for name in ("public.py", "probes.py", "quiz.py", "statement.md"):
+        assert f"checks/softmax_xent/{name} (" in out
+    assert "solutions/softmax_xent.py (1)" in out and "hidden/softmax_xent.py (" in out
 
 
 def test_grade_new_writes_only_into_a_course(tmp_path):
