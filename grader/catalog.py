@@ -12,11 +12,15 @@ never listed in the engine:
     solutions/<id>.toml   the reference quiz answers   } handout, never visible to
     hidden/<id>.py        the hidden checks            } the sandbox
     hidden/<id>.mistakes.toml  realistic mistakes for `grade demo-class` (optional)
+    hidden/<id>.mutants.toml   mutants `grade selftest` may count as equivalent (optional)
 
 An exercise exists because ``checks/<id>/exercise.toml`` exists. Which course is used:
 ``--course DIR``, else ``$GRADER_COURSE``, else the nearest folder holding
 ``course.toml`` from the current directory upwards, else the folder holding the engine
-when it is a course (a clone of the engine's repository holds the example course).
+when it is a course (a clone of the engine's repository holds the example course; the
+``grade`` command says so on stderr whenever it falls back to it, and ``grade new``
+refuses to write there). An engine installed from a package has no such folder: outside
+a course it finds none and says so.
 
 Loading validates what can be wrong before any grading starts (see
 :meth:`Course.checks`): a problem is a :class:`~grader.errors.CourseError` naming the file.
@@ -49,8 +53,11 @@ HIDDEN_MANIFEST = "hidden_manifest.json"  # in a handout's checks/: hidden check
 class Course:
     """One course rooted at ``root`` (a folder holding ``course.toml``)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, found_by: str = "given") -> None:
         self.root = root.resolve()
+        #: How :meth:`locate` found it: "given" (--course or $GRADER_COURSE), "folder"
+        #: (course.toml here or above) or "engine" (the example course beside the engine).
+        self.found_by = found_by
 
     def __repr__(self) -> str:
         return f"Course({str(self.root)!r})"
@@ -72,10 +79,10 @@ class Course:
             return cls.at(Path(from_env))
         for folder in (Path.cwd(), *Path.cwd().parents):
             if (folder / COURSE_FILE).is_file():
-                return cls(folder)
+                return cls(folder, "folder")
         engine_home = Path(__file__).resolve().parents[1]
         if (engine_home / COURSE_FILE).is_file():
-            return cls(engine_home)
+            return cls(engine_home, "engine")
         raise CourseError(
             f"no course found: no {COURSE_FILE} in {Path.cwd()} or above. Run `grade` inside "
             f"a course folder (your handout), or pass --course DIR (or set ${ENVIRONMENT_VARIABLE})"
@@ -159,6 +166,10 @@ class Course:
     def mistakes_file(self, exercise: Exercise) -> Path:
         """``hidden/<id>.mistakes.toml``: realistic mistakes for synthetic demo students."""
         return self.root / "hidden" / f"{exercise.id}.mistakes.toml"
+
+    def equivalent_mutants_file(self, exercise: Exercise) -> Path:
+        """``hidden/<id>.mutants.toml``: mutants of the solution known to be equivalent."""
+        return self.root / "hidden" / f"{exercise.id}.mutants.toml"
 
     def instructor_dirs(self) -> tuple[Path, ...]:
         """The folders that hold instructor-only material."""
@@ -314,9 +325,11 @@ def _check_aliases(exercises, checks_dir: Path) -> None:
     for exercise in exercises:
         for name in {exercise.id, exercise.alias.lower().replace("-", "_")}:
             if seen.get(name, exercise.id) != exercise.id:
+                other = seen[name]
                 raise CourseError(
-                    f"{checks_dir / exercise.id / METADATA_FILE}: alias {exercise.alias!r} "
-                    f"is already the id or alias of {seen[name]}"
+                    f"{checks_dir / exercise.id / METADATA_FILE}: the name {name!r} (id "
+                    f"{exercise.id}, alias {exercise.alias!r}) is already the id or alias of "
+                    f"{other} ({checks_dir / other / METADATA_FILE})"
                 )
             seen[name] = exercise.id
 
@@ -371,7 +384,10 @@ def _load_module(name: str, path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except ImportError as exc:
+    except CourseError:
         del sys.modules[name]
-        raise CourseError(f"{path}: {exc}") from exc
+        raise
+    except Exception as exc:  # the author's code failed to import: the course's problem
+        del sys.modules[name]
+        raise CourseError(f"{path}: cannot be imported: {type(exc).__name__}: {exc}") from exc
     return module

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from grader import cli_author
 from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
@@ -351,6 +352,7 @@ def _register_instructor_commands() -> None:
 _register_instructor_commands()
 
 cli.add_command(doctor_command)  # grade doctor (grader/cli_doctor.py)
+cli_author.register(cli)  # grade init, new, quiz-template, selftest (grader/cli_author.py)
 
 if __name__ == "__main__":
     main()

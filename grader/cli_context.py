@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from grader.catalog import Course
+from grader.catalog import COURSE_FILE, ENVIRONMENT_VARIABLE, Course
 
 
 def current_course() -> Course:
@@ -18,4 +20,11 @@ def current_course() -> Course:
     if found is None:
         found = Course.locate(root.obj).mount()
         root.meta["grader.course"] = found
+        if found.found_by == "engine":
+            click.echo(
+                f"grade: note: no {COURSE_FILE} in {Path.cwd()} or above; using the example "
+                f"course beside the engine, {found.root} (pass --course DIR or set "
+                f"${ENVIRONMENT_VARIABLE} for another)",
+                err=True,
+            )
     return found

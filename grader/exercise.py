@@ -126,8 +126,12 @@ class Exercise:
             if exc.name in (module_name, self.package):
                 return None
             raise CourseError(f"{self._folder() / name}.py: {exc}") from exc
-        except ImportError as exc:
-            raise CourseError(f"{self._folder() / name}.py: {exc}") from exc
+        except CourseError:
+            raise
+        except Exception as exc:  # the author's code failed to import: the course's problem
+            raise CourseError(
+                f"{self._folder() / name}.py: cannot be imported: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def _folder(self) -> Path:
         if self.folder is None:

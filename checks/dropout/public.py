@@ -55,19 +55,19 @@ def values_zero_or_scaled(sub) -> None:
         judging.expect_zero_or_scaled(sub.probe("run", x, p, 11), x, p, where(x, p))
 
 
-@checks.check(points=2)
+@checks.check(points=2, false_failure=1e-7)
 def keep_rate_is_one_minus_p(sub) -> None:
     """the fraction of kept elements is 1−p (statistical test, false-failure rate ≤ 1e-7)"""
     cases.KEEP_RATE.run(sub)
 
 
-@checks.check(points=2)
+@checks.check(points=2, false_failure=1e-7)
 def mean_is_preserved(sub) -> None:
     """E[x′] = x: the mean of many draws is x (statistical test, false-failure rate ≤ 1e-7)"""
     cases.MEAN.run(sub)
 
 
-@checks.check(points=2)
+@checks.check(points=2, false_failure=1e-7)
 def drops_are_independent(sub) -> None:
     """elements are dropped independently, not with a mask shared across rows (≤ 1e-7)"""
     cases.INDEPENDENT.run(sub)
@@ -173,7 +173,7 @@ def gradient_is_mask_over_keep(sub) -> None:
         judging.expect_gradient(facts, x, p, weights, where(x, p))
 
 
-@checks.check(points=2)
+@checks.check(points=2, false_failure=1e-7)
 def dropout_module_train_eval(sub) -> None:
     """Dropout drops in train() mode and is the identity in eval() mode (≤ 1e-7)"""
     x = cases.MODULE.input(sub.device)

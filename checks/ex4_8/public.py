@@ -74,14 +74,14 @@ def _expect_scheme(sub, func: str) -> None:
     judging.expect_returns_model(facts, func)
 
 
-@checks.check(points=2)
+@checks.check(points=2, false_failure=judging.CHECK_FALSE_FAILURE)
 def init_xavier_statistics(sub) -> None:
     """init_xavier_ draws N(0, xavier_std²) weights and zero biases (statistical test)"""
     # False-failure probability of this check: at most 1e-6 (6 tests, union bound).
     _expect_scheme(sub, "init_xavier_")
 
 
-@checks.check(points=2)
+@checks.check(points=2, false_failure=judging.CHECK_FALSE_FAILURE)
 def init_he_statistics(sub) -> None:
     """init_he_ draws N(0, he_std²) weights and zero biases (statistical test)"""
     # False-failure probability of this check: at most 1e-6 (6 tests, union bound).

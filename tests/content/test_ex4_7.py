@@ -13,7 +13,6 @@ from support import (
     apply_edits,
     assert_no_errored,
     by_name,
-    cli_solution_report,
     not_passed,
     only_checks,
     reference_answers,
@@ -323,11 +322,6 @@ def test_offset_margins_on_the_check_data():
     error_all = training.heldout_offset_error(w_all, b_all, data["X_test"], data["y_test"])
     assert abs(error_all) > 5 * training.OFFSET_SHARE * abs(data["offset"])
     assert np.isclose(b_all, data["offset"] / (1 + data["lam"]), rtol=0.05)
-
-
-def test_cli_solution_full_marks():
-    report = cli_solution_report("ex4_7")
-    assert report["score"] == report["max_score"] > 0
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ from support import (
     apply_edits,
     assert_no_errored,
     by_name,
-    cli_solution_report,
     not_passed,
     only_checks,
     reference_answers,
@@ -336,8 +335,3 @@ def test_wrong_quiz_answers_lose_their_points_with_a_hint(grade_source, answers,
     assert message in quiz[key].message, quiz[key].message
     other = (QUIZ - {key}).pop()
     assert quiz[other].status is Status.PASSED
-
-
-def test_cli_solution_full_marks():
-    report = cli_solution_report(EXERCISE, timeout=180)
-    assert report["score"] == report["max_score"] > 0

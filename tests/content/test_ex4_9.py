@@ -10,7 +10,6 @@ from support import (
     apply_edits,
     assert_no_errored,
     by_name,
-    cli_solution_report,
     not_passed,
     only_checks,
     reference_answers,
@@ -329,8 +328,3 @@ def test_wrong_choice_gets_the_hint(grade_source):
     check = by_name(result)["larger_lr"]
     assert check.status is Status.FAILED
     assert "does not depend on lr" in check.message
-
-
-def test_cli_solution_full_marks():
-    report = cli_solution_report(EXERCISE, timeout=180)
-    assert report["score"] == report["max_score"] > 0
