@@ -1,0 +1,124 @@
+"""Trusted-side judging of logistic_loss_and_grad: exact values, and reading the result.
+
+The judge evaluates the mean binary cross-entropy of σ(Xw + b) and its gradient straight
+from the definitions in 60-digit arithmetic (mpmath, whose exponent range has no
+overflow), writing 1 − σ(z) as σ(−z); the float64 results are exact to the last bit or
+so. The student's gradient must pass a gradient check against them: relative error
+‖g − g_exact‖ / (‖g‖ + ‖g_exact‖) below 1e-7.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from grader import TensorData, describe, expect_close, fail, kind_of
+from grader.course.gradcheck.functions import relative_error_of
+from grader.course.gradcheck.judging import as_array
+
+DIGITS = 60
+RIGHT_BELOW = 1e-7  # a right gradient is float64-exact: relative error about 1e-16
+LOSS_RTOL = 1e-9
+READING = "about 1e-7 or less: right; about 1e-5: look closer; 1e-3 or more: a bug"
+
+
+def exact(
+    w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray, float]:
+    """(loss, dw, db) of the mean binary cross-entropy of σ(Xw + b), from the definitions."""
+    n, d = X.shape
+    with mpmath.workdps(DIGITS):
+        residuals, loss = [], mpmath.mpf(0)
+        for i in range(n):
+            z = mpmath.mpf(float(b)) + mpmath.fsum(
+                mpmath.mpf(float(X[i, j])) * mpmath.mpf(float(w[j])) for j in range(d)
+            )
+            p, q = 1 / (1 + mpmath.exp(-z)), 1 / (1 + mpmath.exp(z))  # σ(z), 1 − σ(z)
+            target = mpmath.mpf(float(y[i]))
+            loss += -target * mpmath.log(p) - (1 - target) * mpmath.log(q)
+            residuals.append((1 - target) * p - target * q)  # σ(z) − y
+        dw = [
+            mpmath.fsum(r * mpmath.mpf(float(X[i, j])) for i, r in enumerate(residuals)) / n
+            for j in range(d)
+        ]
+        return float(loss / n), np.array([float(v) for v in dw]), float(mpmath.fsum(residuals) / n)
+
+
+def read(got: Any, d: int, where: str) -> tuple[float, np.ndarray, float]:
+    """The student's ``(loss, dw, db)``, converting equivalent containers."""
+    if not isinstance(got, tuple | list) or len(got) != 3:
+        fail(where, "a tuple (loss, dw, db)", f"{kind_of(got)} {describe(got)}")
+    loss, dw, db = got
+    return (
+        float(as_array(loss, (), f"{where}: loss")),
+        as_array(dw, (d,), f"{where}: dw"),
+        float(as_array(db, (), f"{where}: db")),
+    )
+
+
+def expect_format(got: Any, d: int, where: str) -> None:
+    """The contract's format: (a float, a float64 array of w's shape, a float)."""
+    if not isinstance(got, tuple) or len(got) != 3:
+        fail(where, "a tuple (loss, dw, db)", f"{kind_of(got)} {describe(got)}")
+    for name, value in (("loss", got[0]), ("db", got[2])):
+        if isinstance(value, bool) or not isinstance(value, float | np.floating):
+            hint = "call .item() on a 0-d tensor" if isinstance(value, TensorData) else ""
+            fail(f"{where}: {name}", "a float", f"{kind_of(value)} {describe(value)}", hint)
+    dw = got[1]
+    if not isinstance(dw, np.ndarray) or dw.shape != (d,) or dw.dtype != np.float64:
+        fail(f"{where}: dw", f"a float64 numpy array of shape ({d},)", describe(dw))
+
+
+def expect_loss(got: float, want: float, z: np.ndarray, where: str) -> None:
+    """The loss within LOSS_RTOL, and an absolute slack for the per-example roundings of z."""
+    atol = 1e-13 * (1.0 + float(np.mean(np.abs(z))))
+    expect_close(got, want, where=f"{where}: loss", rtol=LOSS_RTOL, atol=atol, hint=_loss_hint(got, want, z))
+
+
+def _loss_hint(got: float, want: float, z: np.ndarray) -> str:
+    n = z.size
+    if not np.isfinite(got):
+        return (
+            "log σ(z) or log(1 − σ(z)) reached log 0: write both in terms of log(1 + e^±z) "
+            "and evaluate that without overflow for large |z|"
+        )
+    if np.isclose(got, n * want, rtol=1e-6):
+        return "the loss is the mean over the examples, not the sum"
+    if np.max(np.abs(z)) > 50 and got < want:
+        return (
+            "clipping σ away from 0 and 1 caps each example's loss; for |z| in the hundreds "
+            "the loss of a wrong example is about |z|"
+        )
+    return "L = mean over examples of −y·log σ(z) − (1 − y)·log(1 − σ(z)), z = Xw + b"
+
+
+def expect_gradient(
+    dw: np.ndarray, db: float, want_dw: np.ndarray, want_db: float, n: int, where: str
+) -> None:
+    """The gradient passes a gradient check against the exact one (relative error < 1e-7)."""
+    got, want = np.append(dw, db), np.append(want_dw, want_db)
+    with np.errstate(invalid="ignore", over="ignore"):
+        rel = relative_error_of(got, want)
+    if np.isfinite(rel) and rel < RIGHT_BELOW:
+        return
+    i = int(np.argmax(np.nan_to_num(np.abs(got - want), nan=np.inf)))
+    name = f"dw[{i}]" if i < dw.size else "db"
+    fail(
+        f"{where}: relative error of (dw, db) against the grader's gradient",
+        f"below {RIGHT_BELOW:g} ({READING})",
+        f"{rel:.3g}; the largest difference is in {name}: {want[i]:.6g} expected, "
+        f"{got[i]:.6g} yours",
+        _gradient_hint(got, want, dw.size, n),
+    )
+
+
+def _gradient_hint(got: np.ndarray, want: np.ndarray, d: int, n: int) -> str:
+    if np.allclose(got, n * want, rtol=1e-6):
+        return "the loss is a mean: divide the summed gradient by n"
+    if np.allclose(got, -want, rtol=1e-6):
+        return "the sign is flipped: the loss decreases along −∇L"
+    if np.allclose(got[:d], want[:d], rtol=1e-6):
+        return "dw is right but db is not: b is added to every z_i"
+    return "derive ∂L/∂z_i for one example first; then dw = Xᵀ(∂L/∂z) and db = Σ_i ∂L/∂z_i"

@@ -1,0 +1,273 @@
+"""Public checks of gradcheck: shipped to students, with their (public) inputs.
+
+Expected values are closed forms of the test functions (functions.py) and definitions
+evaluated in high precision (logistic.py), computed here in the trusted process; the
+sandbox only ever reports what the student's code returned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader import CheckSet, Visibility, call_text, expect_close, fail, kind_of
+from grader.course.gradcheck import checker, judging, logistic
+from grader.course.gradcheck.checker import Bug
+from grader.course.gradcheck.functions import Smooth, random_smooth, relative_error_of
+
+checks = CheckSet("gradcheck", Visibility.PUBLIC)
+
+
+def case(seed: int, shape: tuple[int, ...]) -> tuple[Smooth, np.ndarray]:
+    """A test function f and a point θ of ``shape`` (θ in [-1.5, 1.5]), seeded."""
+    rng = np.random.default_rng(seed)
+    smooth = random_smooth(rng, shape)
+    return smooth, np.asarray(rng.uniform(-1.5, 1.5, size=shape))
+
+
+VECTOR, VECTOR_8, MATRIX = case(1, (5,)), case(2, (8,)), case(3, (2, 3))
+
+
+def gradient_of(sub, func: str, smooth: Smooth, theta: np.ndarray, eps: float | None) -> tuple:
+    """(what ``func(f, θ, eps)`` returned, θ afterwards, the call as a message reads it)."""
+    where = judging.call_label(func, theta, eps)
+    facts = sub.probe("gradient", func, smooth.to_data(), theta, eps, label=where)
+    if not isinstance(facts, dict):
+        fail(where, "a result", kind_of(facts))
+    return facts.get("grad"), facts.get("theta_after"), where
+
+
+# ----------------------------------------------------------------------------- numerical_grad
+
+
+@checks.check(points=2)
+def numerical_grad_is_the_two_sided_difference(sub) -> None:
+    """numerical_grad gives (f(θ + ε·eᵢ) − f(θ − ε·eᵢ)) / 2ε for each coordinate of a vector"""
+    for (smooth, theta), eps in ((VECTOR, 0.1), (VECTOR, 1e-3), (VECTOR_8, 0.02)):
+        got, _, where = gradient_of(sub, "numerical_grad", smooth, theta, eps)
+        judging.expect_quotient(got, smooth, theta, eps, where, one_sided=False)
+
+
+@checks.check(points=1)
+def numerical_grad_handles_a_matrix_theta(sub) -> None:
+    """numerical_grad works for θ of any shape: here a 2×3 matrix"""
+    smooth, theta = MATRIX
+    for eps in (0.1, 0.01):
+        got, _, where = gradient_of(sub, "numerical_grad", smooth, theta, eps)
+        judging.expect_quotient(got, smooth, theta, eps, where, one_sided=False)
+
+
+@checks.check(points=1)
+def numerical_grad_leaves_theta_unchanged(sub) -> None:
+    """numerical_grad leaves θ as it found it"""
+    for (smooth, theta), eps in ((VECTOR, 0.1), (MATRIX, 0.01)):
+        _, after, where = gradient_of(sub, "numerical_grad", smooth, theta, eps)
+        judging.expect_theta_unchanged(after, theta, eps, where)
+
+
+@checks.check(points=1)
+def numerical_grad_returns_an_array_of_theta_shape(sub) -> None:
+    """numerical_grad returns a float64 numpy array of θ's shape (called with the default eps)"""
+    for smooth, theta in (VECTOR, MATRIX):
+        got, _, where = gradient_of(sub, "numerical_grad", smooth, theta, None)
+        judging.expect_format(got, theta, where)
+
+
+@checks.check(points=1)
+def one_sided_grad_is_the_forward_difference(sub) -> None:
+    """one_sided_grad gives (f(θ + ε·eᵢ) − f(θ)) / ε for each coordinate"""
+    for (smooth, theta), eps in ((VECTOR, 0.1), (MATRIX, 0.01)):
+        got, _, where = gradient_of(sub, "one_sided_grad", smooth, theta, eps)
+        judging.expect_quotient(got, smooth, theta, eps, where, one_sided=True)
+
+
+# ----------------------------------------------------------------------------- error orders
+
+SLOPE_CASE = case(4, (4,))
+# Measured by bench/gradcheck_margins.py on 200 random functions and points like this one:
+# the reference's two-sided slopes lie in [1.96, 2.01] and its one-sided ones in
+# [0.96, 1.14]; a one-sided numerical_grad measures about 1.0, a two-sided one_sided_grad
+# about 2.0, a quotient divided by ε instead of 2ε about 0.0.
+TWO_SIDED_SLOPE = (1.8, 2.2)
+ONE_SIDED_SLOPE = (0.8, 1.3)
+
+
+def measured_slope(sub, func: str) -> tuple[float, np.ndarray, str]:
+    """The log-log slope of the error of the student's ``func`` over judging.STEPS."""
+    smooth, theta = SLOPE_CASE
+    where = f"{func}(f, θ float64[4], eps) for eps in {list(judging.STEPS)}"
+    steps = list(judging.STEPS)
+    grads = sub.probe("gradients_over_eps", func, smooth.to_data(), theta, steps, label=where)
+    slope, errors = judging.error_slope(grads, smooth, theta, where)
+    return slope, errors, where
+
+
+@checks.check(points=1)
+def two_sided_error_has_the_right_order(sub) -> None:
+    """the error of numerical_grad shrinks as fast as a two-sided difference's (log-log slope)"""
+    slope, errors, where = measured_slope(sub, "numerical_grad")
+    judging.expect_slope(slope, errors, TWO_SIDED_SLOPE, where, judging.TWO_SIDED)
+
+
+@checks.check(points=1)
+def one_sided_error_has_the_right_order(sub) -> None:
+    """the error of one_sided_grad shrinks as fast as a one-sided difference's (log-log slope)"""
+    slope, errors, where = measured_slope(sub, "one_sided_grad")
+    judging.expect_slope(slope, errors, ONE_SIDED_SLOPE, where, judging.ONE_SIDED)
+
+
+# ----------------------------------------------------------------------------- relative_error
+
+RELATIVE_CASES = (
+    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])),
+    (np.array([3.0, 4.0]), np.array([0.0, 0.0])),
+    (np.array([1.0, 0.0]), np.array([0.0, 1.0])),
+    (np.array([1.0, 2.0, 2.0]), np.array([1.0, 2.0, 2.003])),
+    (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.5, 2.0], [3.0, 3.5]])),
+    (np.zeros(3), np.zeros(3)),
+)
+
+
+def expect_relative_error(sub, a: np.ndarray, b: np.ndarray) -> None:
+    """relative_error(a, b) equals the statement's formula over all entries."""
+    where = call_text("relative_error", (a, b))
+    got = sub.call("relative_error", a, b, label=where)
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind == "f":
+        got = float(got)
+    want = relative_error_of(a, b)
+    expect_close(got, want, where=where, rtol=1e-12, hint=relative_error_hint(a, b, got))
+
+
+def relative_error_hint(a: np.ndarray, b: np.ndarray, got: object) -> str:
+    """What a wrong relative_error most likely did."""
+    formula = "‖a − b‖₂ / (‖a‖₂ + ‖b‖₂), the norms over all entries"
+    if not a.any() and not b.any():
+        return "for two zero arrays return 0.0 (the formula would be 0/0)"
+    if a.ndim == 2 and isinstance(got, float):
+        spectral = np.linalg.norm(a - b, 2) / (np.linalg.norm(a, 2) + np.linalg.norm(b, 2))
+        if np.isclose(got, spectral, rtol=1e-9):
+            return f"np.linalg.norm(x, 2) of a matrix is its largest singular value; {formula}"
+    if isinstance(got, float) and np.isclose(
+        got, np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b)), rtol=1e-9
+    ):
+        return f"divide by the sum of the two norms, not the larger one: {formula}"
+    return formula
+
+
+@checks.check(points=1)
+def relative_error_values(sub) -> None:
+    """relative_error gives ‖a − b‖ / (‖a‖ + ‖b‖) over all entries, and 0.0 for two zero arrays"""
+    for a, b in RELATIVE_CASES:
+        expect_relative_error(sub, a, b)
+
+
+# ----------------------------------------------------------------------------- check_gradient
+
+EPS, TOL = 1e-5, 1e-6
+RIGHT_CASES = (case(5, (6,)), case(6, (2, 2)))
+# The bug sits where |g| is neither the largest nor small (tests check this).
+BUG_CASES = ((case(7, (6,)), Bug((3,), scale=0.5)), (case(8, (6,)), Bug((0,), scale=-1.0)))
+
+
+def check_label(theta: np.ndarray, bug: Bug | None, eps: float | None, tol: float | None) -> str:
+    """How a check_gradient call reads in a message (the bug, if any, is named)."""
+    shape = ", ".join(str(n) for n in theta.shape)
+    args = [f"θ float64[{shape}]"]
+    args += [f"eps={eps:g}"] if eps is not None else []
+    args += [f"tol={tol:g}"] if tol is not None else []
+    grad_f = "grad_f right" if bug is None else f"{bug.describe()}"
+    return f"check_gradient(f, grad_f, {', '.join(args)}) with {grad_f}"
+
+
+def run_check(sub, smooth: Smooth, theta: np.ndarray, bug: Bug | None, eps=EPS, tol=TOL) -> tuple:
+    """(what check_gradient returned, its label) for a probe call with correct stand-ins."""
+    where = check_label(theta, bug, eps, tol)
+    data = None if bug is None else bug.to_data()
+    return sub.probe("check", smooth.to_data(), theta, data, eps, tol, label=where), where
+
+
+@checks.check(points=1)
+def check_gradient_passes_a_right_gradient(sub) -> None:
+    """check_gradient passes a right grad_f: ok is True and rel_error is below 1e-7"""
+    for smooth, theta in RIGHT_CASES:
+        got, where = run_check(sub, smooth, theta, None)
+        checker.expect_right_gradient(checker.read_report(got, theta.shape, where), TOL, where)
+
+
+@checks.check(points=2)
+def check_gradient_finds_a_planted_bug(sub) -> None:
+    """check_gradient fails a grad_f with a bug in one coordinate and names that coordinate"""
+    for (smooth, theta), bug in BUG_CASES:
+        want, _, analytic = checker.expected_report(smooth, theta, bug, EPS, TOL)
+        got, where = run_check(sub, smooth, theta, bug)
+        report = checker.read_report(got, theta.shape, where)
+        checker.expect_report(report, want, analytic, TOL, where, index=True)
+
+
+@checks.check(points=1)
+def check_gradient_returns_ok_error_and_index(sub) -> None:
+    """check_gradient returns (ok: bool, rel_error: float, worst_index: tuple of ints)"""
+    for smooth, theta in RIGHT_CASES:
+        got, where = run_check(sub, smooth, theta, None, eps=None, tol=None)
+        checker.expect_report_format(got, theta.ndim, where)
+
+
+# ----------------------------------------------------------------------------- logistic
+
+
+def logistic_case(seed: int, n: int, d: int, scale: float = 1.0) -> tuple:
+    """(w, b, X, y) with scores z = Xw + b of order ``scale`` and labels 0.0/1.0."""
+    rng = np.random.default_rng(seed)
+    X, w = rng.normal(size=(n, d)), rng.normal(size=d) * scale
+    return w, float(rng.normal()), X, (rng.random(n) < 0.5).astype(np.float64)
+
+
+SMALL_LOGISTIC = (logistic_case(11, 6, 3), logistic_case(12, 10, 4))
+# Scores in the hundreds, half of the examples on the wrong side (their loss is about |z|).
+LARGE_LOGISTIC = logistic_case(13, 8, 3, scale=300.0)
+
+
+def logistic_label(w, b, X, y) -> str:
+    return f"logistic_loss_and_grad(w, b={b:.3g}, X of shape {X.shape}, y)"
+
+
+def call_logistic(sub, w, b, X, y) -> tuple[object, str]:
+    where = logistic_label(w, b, X, y)
+    return sub.call("logistic_loss_and_grad", w, b, X, y, label=where), where
+
+
+@checks.check(points=1)
+def logistic_loss_value(sub) -> None:
+    """logistic_loss_and_grad gives the mean binary cross-entropy of σ(Xw + b)"""
+    for w, b, X, y in SMALL_LOGISTIC:
+        got, where = call_logistic(sub, w, b, X, y)
+        loss, _, _ = logistic.read(got, w.size, where)
+        logistic.expect_loss(loss, logistic.exact(w, b, X, y)[0], X @ w + b, where)
+
+
+@checks.check(points=2)
+def logistic_gradient_passes_a_gradient_check(sub) -> None:
+    """your dw, db agree with the grader's gradient (relative error below 1e-7)"""
+    for w, b, X, y in SMALL_LOGISTIC:
+        got, where = call_logistic(sub, w, b, X, y)
+        _, dw, db = logistic.read(got, w.size, where)
+        _, want_dw, want_db = logistic.exact(w, b, X, y)
+        logistic.expect_gradient(dw, db, want_dw, want_db, len(y), where)
+
+
+@checks.check(points=1)
+def logistic_is_stable_for_large_scores(sub) -> None:
+    """logistic_loss_and_grad stays finite and right for scores |Xw + b| in the hundreds"""
+    w, b, X, y = LARGE_LOGISTIC
+    got, where = call_logistic(sub, w, b, X, y)
+    loss, dw, db = logistic.read(got, w.size, where)
+    want_loss, want_dw, want_db = logistic.exact(w, b, X, y)
+    logistic.expect_loss(loss, want_loss, X @ w + b, where)
+    logistic.expect_gradient(dw, db, want_dw, want_db, len(y), where)
+
+
+@checks.check(points=1)
+def logistic_returns_loss_dw_db(sub) -> None:
+    """logistic_loss_and_grad returns (loss: float, dw: float64 array of w's shape, db: float)"""
+    w, b, X, y = SMALL_LOGISTIC[0]
+    got, where = call_logistic(sub, w, b, X, y)
+    logistic.expect_format(got, w.size, where)
