@@ -49,10 +49,6 @@ def logistic_loss_and_grad(w, b, X, y):
 
 
 if __name__ == "__main__":
-
-    def cube(theta):
-        return float(np.sum(theta**3))
-
-    theta = np.array([1.0])
-    print(numerical_grad(cube, theta, 0.01), one_sided_grad(cube, theta, 0.01))
-    print(check_gradient(cube, lambda t: 3 * t**2, np.array([0.5, -1.0, 2.0])))
+    theta = np.array([[0.3, -1.2], [2.0, 0.5]])
+    print(numerical_grad(lambda t: float(np.sum(np.sin(t))), theta, 1e-3), np.cos(theta))
+    print(check_gradient(lambda t: float(np.sum(np.sin(t))), np.cos, theta))

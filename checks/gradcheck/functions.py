@@ -51,6 +51,11 @@ class Smooth:
         arrays = {key: np.asarray(data[key], dtype=np.float64) for key in ("a", "c", "b", "u", "A")}
         return cls(k=float(data["k"]), **arrays)
 
+    def reshaped(self, shape: tuple[int, ...]) -> Smooth:
+        """The same function of θ reshaped to ``shape`` (same size): f(θ) = f_flat(θ.ravel())."""
+        a, c, b, u = (np.reshape(v, shape) for v in (self.a, self.c, self.b, self.u))
+        return Smooth(a=a, c=c, b=b, u=u, A=self.A, k=self.k)
+
     def _theta(self, theta: object) -> np.ndarray:
         t = np.asarray(theta, dtype=np.float64)
         if t.shape != self.shape:
@@ -72,7 +77,11 @@ class Smooth:
         s = np.sum(self.u * t)
         quadratic = (self.A @ t.ravel()).reshape(self.shape)
         return np.asarray(
-            self.a * np.cos(t) + 3 * self.c * t**2 + quadratic + self.b + self.k * np.cos(s) * self.u
+            self.a * np.cos(t)
+            + 3 * self.c * t**2
+            + quadratic
+            + self.b
+            + self.k * np.cos(s) * self.u
         )
 
     def two_sided(self, theta: object, eps: float) -> np.ndarray:
