@@ -3,7 +3,8 @@
 The probe (``probes.check``) runs the student's ``check_gradient`` on a function f of
 :mod:`grader.course.gradcheck.functions` and a ``grad_f`` that is right or has a bug
 planted in one coordinate the judge chose. Here the judge works out, from closed forms,
-the relative error and the worst coordinate check_gradient must report.
+the relative error and the worst coordinate check_gradient must report, and reads what
+the student's check_gradient returned.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from grader import TensorData, describe, expect_number, fail, kind_of
+from grader import TensorData, expect_number, fail
 from grader.course.gradcheck.functions import Smooth, relative_error_of
-from grader.course.gradcheck.judging import as_real
+from grader.course.gradcheck.judging import as_real, shown
 
 # A right gradient against the two-sided difference at ε = 1e-5: truncation (ε²/6·f''') and
 # rounding keep the reference's relative error at most 8.9e-11 on 600 random functions and
 # points (bench/gradcheck_margins.py); 1e-7 is the usual "this gradient is right" reading.
 RIGHT_BELOW = 1e-7
 REL_RTOL = 1e-6  # rel_error of a broken gradient (1e-4 and more) vs. the judge's value
+EPS, TOL = 1e-5, 1e-6  # the defaults of check_gradient, sent explicitly by most checks
 FORMULA = "rel_error = ‖numeric − analytic‖ / (‖numeric‖ + ‖analytic‖)"
 
 
@@ -69,7 +71,7 @@ def expected_report(
 def read_report(got: Any, shape: tuple[int, ...], where: str) -> Report:
     """The student's ``(ok, rel_error, worst_index)``, converting equivalent containers."""
     if not isinstance(got, tuple | list) or len(got) != 3:
-        fail(where, "a tuple (ok, rel_error, worst_index)", f"{kind_of(got)} {describe(got)}")
+        fail(where, "a tuple (ok, rel_error, worst_index)", shown(got))
     ok, rel, index = got
     return Report(
         _as_bool(ok, f"{where}: ok"),
@@ -88,7 +90,7 @@ def _as_bool(value: Any, where: str) -> bool:
         isinstance(value, int | np.integer) and int(value) in (0, 1)
     ):
         return bool(value)
-    fail(where, "True or False", f"{kind_of(value)} {describe(value)}", "ok = rel_error < tol")
+    fail(where, "True or False", shown(value), "ok = rel_error < tol")
 
 
 def _as_index(value: Any, shape: tuple[int, ...], where: str) -> tuple[int, ...]:
@@ -106,7 +108,7 @@ def _as_index(value: Any, shape: tuple[int, ...], where: str) -> tuple[int, ...]
     fail(
         where,
         f"an index of θ (a tuple of {len(shape)} ints within {shape})",
-        f"{kind_of(value)} {describe(value)}",
+        shown(value),
         "np.unravel_index(np.argmax(...), theta.shape) gives that tuple",
     )
 
@@ -114,12 +116,12 @@ def _as_index(value: Any, shape: tuple[int, ...], where: str) -> tuple[int, ...]
 def expect_report_format(got: Any, ndim: int, where: str) -> None:
     """The contract's format: a tuple of a bool, a float and a tuple of ``ndim`` ints."""
     if not isinstance(got, tuple) or len(got) != 3:
-        fail(where, "a tuple (ok, rel_error, worst_index)", f"{kind_of(got)} {describe(got)}")
+        fail(where, "a tuple (ok, rel_error, worst_index)", shown(got))
     ok, rel, index = got
     if not isinstance(ok, bool | np.bool_):
-        fail(f"{where}: ok", "a bool", f"{kind_of(ok)} {describe(ok)}")
+        fail(f"{where}: ok", "a bool", shown(ok))
     if isinstance(rel, bool) or not isinstance(rel, float | np.floating):
-        fail(f"{where}: rel_error", "a float", f"{kind_of(rel)} {describe(rel)}")
+        fail(f"{where}: rel_error", "a float", shown(rel))
     integers = isinstance(index, tuple) and all(
         isinstance(i, int | np.integer) and not isinstance(i, bool) for i in index
     )
@@ -127,7 +129,7 @@ def expect_report_format(got: Any, ndim: int, where: str) -> None:
         fail(
             f"{where}: worst_index",
             f"a tuple of {ndim} ints (an index of θ)",
-            f"{kind_of(index)} {describe(index)}",
+            shown(index),
             "np.unravel_index(np.argmax(...), theta.shape) gives that tuple",
         )
 
@@ -168,3 +170,33 @@ def expect_worst_index(report: Report, want: Report, analytic: np.ndarray, where
         if report.worst_index == np.unravel_index(np.argmax(np.abs(analytic)), analytic.shape):
             hint = f"that is where |analytic| is largest; worst_index is {hint}"
         fail(f"{where}: worst_index", str(want.worst_index), str(report.worst_index), hint)
+
+
+# ----------------------------------------------------------------------------- running it
+
+
+def check_label(theta: np.ndarray, bug: Bug | None, eps: float | None, tol: float | None) -> str:
+    """How a check_gradient call reads in a message (the bug, if any, is named)."""
+    shape = ", ".join(str(n) for n in theta.shape)
+    args = [f"θ float64[{shape}]"]
+    args += [f"eps={eps:g}"] if eps is not None else []
+    args += [f"tol={tol:g}"] if tol is not None else []
+    grad_f = "grad_f right" if bug is None else f"{bug.describe()}"
+    return f"check_gradient(f, grad_f, {', '.join(args)}) with {grad_f}"
+
+
+def run_check(sub, smooth: Smooth, theta: np.ndarray, bug: Bug | None, eps=EPS, tol=TOL) -> tuple:
+    """(what check_gradient returned, its label) for a probe call with correct stand-ins."""
+    where = check_label(theta, bug, eps, tol)
+    data = None if bug is None else bug.to_data()
+    return sub.probe("check", smooth.to_data(), theta, data, eps, tol, label=where), where
+
+
+def planted_bug_reports(sub, cases: tuple) -> list[tuple]:
+    """(the student's report, the right one, the analytic gradient, label) per planted bug."""
+    reports = []
+    for (smooth, theta), bug in cases:
+        want, _, analytic = expected_report(smooth, theta, bug, EPS, TOL)
+        got, where = run_check(sub, smooth, theta, bug)
+        reports.append((read_report(got, theta.shape, where), want, analytic, where))
+    return reports

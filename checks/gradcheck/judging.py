@@ -23,6 +23,11 @@ TWO_SIDED = "numerical_grad(f, θ, ε)ᵢ = (f(θ + ε·eᵢ) − f(θ − ε·e
 ONE_SIDED = "one_sided_grad(f, θ, ε)ᵢ = (f(θ + ε·eᵢ) − f(θ)) / ε, eᵢ the unit array at i"
 
 
+def shown(value: Any) -> str:
+    """What a value is, for a message: ``a Python list [1.0, 2.0]``, ``None``."""
+    return "None" if value is None else shown(value)
+
+
 def call_label(func: str, theta: np.ndarray, eps: float | None) -> str:
     """``numerical_grad(f, θ float64[2, 3], eps=0.01)``: how a call reads in a message."""
     shape = ", ".join(str(n) for n in theta.shape)
@@ -36,9 +41,9 @@ def as_array(got: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
         got = got.array
     numeric = isinstance(got, np.ndarray) and got.dtype.kind in "iuf"
     if not (numeric or isinstance(got, list | tuple | int | float | np.integer | np.floating)):
-        fail(where, f"an array of shape {shape}", f"{kind_of(got)} {describe(got)}")
+        fail(where, f"an array of shape {shape}", shown(got))
     if isinstance(got, bool):
-        fail(where, f"an array of shape {shape}", f"{kind_of(got)} {describe(got)}")
+        fail(where, f"an array of shape {shape}", shown(got))
     try:
         array = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -57,13 +62,29 @@ def as_real(got: Any) -> Any:
     return got
 
 
+def relative_error_hint(a: np.ndarray, b: np.ndarray, got: object) -> str:
+    """What a wrong relative_error most likely did."""
+    formula = "‖a − b‖₂ / (‖a‖₂ + ‖b‖₂), the norms over all entries"
+    if not a.any() and not b.any():
+        return "for two zero arrays return 0.0 (the formula would be 0/0)"
+    if a.ndim == 2 and isinstance(got, float):
+        spectral = np.linalg.norm(a - b, 2) / (np.linalg.norm(a, 2) + np.linalg.norm(b, 2))
+        if np.isclose(got, spectral, rtol=1e-9):
+            return f"np.linalg.norm(x, 2) of a matrix is its largest singular value; {formula}"
+    if isinstance(got, float) and np.isclose(
+        got, np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b)), rtol=1e-9
+    ):
+        return f"divide by the sum of the two norms, not the larger one: {formula}"
+    return formula
+
+
 def expect_format(got: Any, theta: np.ndarray, where: str) -> None:
     """``got`` is a float64 numpy array of θ's shape (the contract's format)."""
     if not isinstance(got, np.ndarray):
         fail(
             where,
             f"a numpy array of shape {theta.shape}",
-            f"{kind_of(got)} {describe(got)}",
+            shown(got),
             "return np.zeros_like(theta) filled in, not a list or a number",
         )
     if got.shape != theta.shape:
@@ -173,7 +194,7 @@ def expect_theta_unchanged(after: Any, sent: np.ndarray, eps: float, where: str)
     """θ holds the values it was sent with (up to a few roundings of θᵢ ± ε undone)."""
     label = f"{where}: θ afterwards"
     if not isinstance(after, np.ndarray) or after.shape != sent.shape:
-        fail(label, f"θ of shape {sent.shape}, unchanged", f"{kind_of(after)} {describe(after)}")
+        fail(label, f"θ of shape {sent.shape}, unchanged", shown(after))
     moved = _moved(after, sent, eps)
     if moved.any():
         index = tuple(int(i) for i in np.argwhere(moved)[0])
@@ -199,7 +220,7 @@ def error_slope(
 ) -> tuple[float, np.ndarray]:
     """The log-log slope of ‖g(ε) − ∇f(θ)‖ against ε over STEPS, and the errors."""
     if not isinstance(grads, list) or len(grads) != len(STEPS):
-        fail(where, f"{len(STEPS)} gradients", f"{kind_of(grads)} {describe(grads)}")
+        fail(where, f"{len(STEPS)} gradients", shown(grads))
     exact = smooth.gradient(theta)
     errors = np.array(
         [

@@ -1,4 +1,4 @@
-"""Trusted-side judging of logistic_loss_and_grad: exact values, and reading the result.
+"""Trusted-side judging of logistic_loss_and_grad: exact values, inputs, reading the result.
 
 The judge evaluates the mean binary cross-entropy of σ(Xw + b) and its gradient straight
 from the definitions in 60-digit arithmetic (mpmath, whose exponent range has no
@@ -14,9 +14,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from grader import TensorData, describe, expect_close, fail, kind_of
+from grader import TensorData, describe, expect_close, fail
 from grader.course.gradcheck.functions import relative_error_of
-from grader.course.gradcheck.judging import as_array
+from grader.course.gradcheck.judging import as_array, shown
 
 DIGITS = 60
 # The reference's gradient is float64-exact: relative error at most 3.2e-16 over 50 random
@@ -63,7 +63,7 @@ def _loss_and_residuals(w, b, X, y) -> tuple[mpmath.mpf, list]:
 def read(got: Any, d: int, where: str) -> tuple[float, np.ndarray, float]:
     """The student's ``(loss, dw, db)``, converting equivalent containers."""
     if not isinstance(got, tuple | list) or len(got) != 3:
-        fail(where, "a tuple (loss, dw, db)", f"{kind_of(got)} {describe(got)}")
+        fail(where, "a tuple (loss, dw, db)", shown(got))
     loss, dw, db = got
     return (
         float(as_array(loss, (), f"{where}: loss")),
@@ -75,11 +75,11 @@ def read(got: Any, d: int, where: str) -> tuple[float, np.ndarray, float]:
 def expect_format(got: Any, d: int, where: str) -> None:
     """The contract's format: (a float, a float64 array of w's shape, a float)."""
     if not isinstance(got, tuple) or len(got) != 3:
-        fail(where, "a tuple (loss, dw, db)", f"{kind_of(got)} {describe(got)}")
+        fail(where, "a tuple (loss, dw, db)", shown(got))
     for name, value in (("loss", got[0]), ("db", got[2])):
         if isinstance(value, bool) or not isinstance(value, float | np.floating):
             hint = "call .item() on a 0-d tensor" if isinstance(value, TensorData) else ""
-            fail(f"{where}: {name}", "a float", f"{kind_of(value)} {describe(value)}", hint)
+            fail(f"{where}: {name}", "a float", shown(value), hint)
     dw = got[1]
     if not isinstance(dw, np.ndarray) or dw.shape != (d,) or dw.dtype != np.float64:
         fail(f"{where}: dw", f"a float64 numpy array of shape ({d},)", describe(dw))
@@ -153,3 +153,24 @@ def _gradient_hint(got: np.ndarray, want: np.ndarray, d: int, n: int) -> str:
     if np.allclose(got[:d], want[:d], rtol=1e-6):
         return "dw is right but db is not: b is added to every z_i"
     return "derive ∂L/∂z_i for one example first; then dw = Xᵀ(∂L/∂z) and db = Σ_i ∂L/∂z_i"
+
+
+# ----------------------------------------------------------------------------- inputs, calls
+
+
+def case(seed: int, n: int, d: int, scale: float = 1.0) -> tuple:
+    """(w, b, X, y) with scores z = Xw + b of order ``scale`` and labels 0.0/1.0."""
+    rng = np.random.default_rng(seed)
+    X, w = rng.normal(size=(n, d)), rng.normal(size=d) * scale
+    return w, float(rng.normal()), X, (rng.random(n) < 0.5).astype(np.float64)
+
+
+def label(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray) -> str:
+    """How a call reads in a message (the data themselves are in public.py)."""
+    return f"logistic_loss_and_grad(w, b={b:.3g}, X of shape {X.shape}, y {y.dtype})"
+
+
+def call(sub, w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray) -> tuple[object, str]:
+    """(what the student's logistic_loss_and_grad returned, the call's label)."""
+    where = label(w, b, X, y)
+    return sub.call("logistic_loss_and_grad", w, b, X, y, label=where), where

@@ -59,7 +59,10 @@ def check(student, data: dict, theta, bug=None, eps=None, tol=None) -> object:
         return student.check_gradient(*args)
     finally:
         for name, own in saved.items():
-            setattr(student, name, own)
+            if own is None:
+                vars(student).pop(name, None)
+            else:
+                setattr(student, name, own)
 
 
 def _planted(smooth: Smooth, bug: dict | None) -> Callable:

@@ -106,7 +106,7 @@ ONE_SIDED_SLOPE = (0.8, 1.2)
 def measured_slope(sub, func: str) -> tuple[float, np.ndarray, str]:
     """The log-log slope of the error of the student's ``func`` over judging.STEPS."""
     smooth, theta = SLOPE_CASE
-    where = f"{func}(f, θ float64[4], eps) for eps in {list(judging.STEPS)}"
+    where = f"{func}(f, θ float64[4], eps)"
     steps = list(judging.STEPS)
     grads = sub.probe("gradients_over_eps", func, smooth.to_data(), theta, steps, label=where)
     slope, errors = judging.error_slope(grads, smooth, theta, where)
@@ -144,23 +144,7 @@ def expect_relative_error(sub, a: np.ndarray, b: np.ndarray) -> None:
     where = call_text("relative_error", (a, b))
     got = judging.as_real(sub.call("relative_error", a, b, label=where))
     want = relative_error_of(a, b)
-    expect_close(got, want, where=where, rtol=1e-12, hint=relative_error_hint(a, b, got))
-
-
-def relative_error_hint(a: np.ndarray, b: np.ndarray, got: object) -> str:
-    """What a wrong relative_error most likely did."""
-    formula = "‖a − b‖₂ / (‖a‖₂ + ‖b‖₂), the norms over all entries"
-    if not a.any() and not b.any():
-        return "for two zero arrays return 0.0 (the formula would be 0/0)"
-    if a.ndim == 2 and isinstance(got, float):
-        spectral = np.linalg.norm(a - b, 2) / (np.linalg.norm(a, 2) + np.linalg.norm(b, 2))
-        if np.isclose(got, spectral, rtol=1e-9):
-            return f"np.linalg.norm(x, 2) of a matrix is its largest singular value; {formula}"
-    if isinstance(got, float) and np.isclose(
-        got, np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b)), rtol=1e-9
-    ):
-        return f"divide by the sum of the two norms, not the larger one: {formula}"
-    return formula
+    expect_close(got, want, where=where, rtol=1e-12, hint=judging.relative_error_hint(a, b, got))
 
 
 @checks.check(points=1)
@@ -172,58 +156,32 @@ def relative_error_values(sub) -> None:
 
 # ----------------------------------------------------------------------------- check_gradient
 
-EPS, TOL = 1e-5, 1e-6
 RIGHT_CASES = (case(5, (6,)), case(6, (2, 2)))
 # The bug sits where |g| is neither the largest nor small (tests check this).
 BUG_CASES = ((case(7, (6,)), Bug((3,), scale=0.5)), (case(8, (6,)), Bug((0,), scale=-1.0)))
-
-
-def check_label(theta: np.ndarray, bug: Bug | None, eps: float | None, tol: float | None) -> str:
-    """How a check_gradient call reads in a message (the bug, if any, is named)."""
-    shape = ", ".join(str(n) for n in theta.shape)
-    args = [f"θ float64[{shape}]"]
-    args += [f"eps={eps:g}"] if eps is not None else []
-    args += [f"tol={tol:g}"] if tol is not None else []
-    grad_f = "grad_f right" if bug is None else f"{bug.describe()}"
-    return f"check_gradient(f, grad_f, {', '.join(args)}) with {grad_f}"
-
-
-def run_check(sub, smooth: Smooth, theta: np.ndarray, bug: Bug | None, eps=EPS, tol=TOL) -> tuple:
-    """(what check_gradient returned, its label) for a probe call with correct stand-ins."""
-    where = check_label(theta, bug, eps, tol)
-    data = None if bug is None else bug.to_data()
-    return sub.probe("check", smooth.to_data(), theta, data, eps, tol, label=where), where
 
 
 @checks.check(points=1)
 def check_gradient_passes_a_right_gradient(sub) -> None:
     """check_gradient passes a right grad_f: ok is True and rel_error is below 1e-7"""
     for smooth, theta in RIGHT_CASES:
-        got, where = run_check(sub, smooth, theta, None)
-        checker.expect_right_gradient(checker.read_report(got, theta.shape, where), TOL, where)
-
-
-def planted_bug_reports(sub, cases: tuple) -> list[tuple]:
-    """(the student's report, the right one, the analytic gradient, label) per planted bug."""
-    reports = []
-    for (smooth, theta), bug in cases:
-        want, _, analytic = checker.expected_report(smooth, theta, bug, EPS, TOL)
-        got, where = run_check(sub, smooth, theta, bug)
-        reports.append((checker.read_report(got, theta.shape, where), want, analytic, where))
-    return reports
+        got, where = checker.run_check(sub, smooth, theta, None)
+        checker.expect_right_gradient(
+            checker.read_report(got, theta.shape, where), checker.TOL, where
+        )
 
 
 @checks.check(points=1)
 def check_gradient_fails_a_planted_bug(sub) -> None:
     """check_gradient fails a grad_f with a bug in one coordinate (ok False, the right rel_error)"""
-    for report, want, _, where in planted_bug_reports(sub, BUG_CASES):
-        checker.expect_report(report, want, TOL, where)
+    for report, want, _, where in checker.planted_bug_reports(sub, BUG_CASES):
+        checker.expect_report(report, want, checker.TOL, where)
 
 
 @checks.check(points=2)
 def check_gradient_names_the_broken_coordinate(sub) -> None:
     """check_gradient's worst_index is the coordinate where the bug was planted"""
-    for report, want, analytic, where in planted_bug_reports(sub, BUG_CASES):
+    for report, want, analytic, where in checker.planted_bug_reports(sub, BUG_CASES):
         checker.expect_worst_index(report, want, analytic, where)
 
 
@@ -231,40 +189,24 @@ def check_gradient_names_the_broken_coordinate(sub) -> None:
 def check_gradient_returns_ok_error_and_index(sub) -> None:
     """check_gradient returns (ok: bool, rel_error: float, worst_index: tuple of ints)"""
     for smooth, theta in RIGHT_CASES:
-        got, where = run_check(sub, smooth, theta, None, eps=None, tol=None)
+        got, where = checker.run_check(sub, smooth, theta, None, eps=None, tol=None)
         checker.expect_report_format(got, theta.ndim, where)
 
 
 # ----------------------------------------------------------------------------- logistic
 
 
-def logistic_case(seed: int, n: int, d: int, scale: float = 1.0) -> tuple:
-    """(w, b, X, y) with scores z = Xw + b of order ``scale`` and labels 0.0/1.0."""
-    rng = np.random.default_rng(seed)
-    X, w = rng.normal(size=(n, d)), rng.normal(size=d) * scale
-    return w, float(rng.normal()), X, (rng.random(n) < 0.5).astype(np.float64)
-
-
-SMALL_LOGISTIC = (logistic_case(11, 6, 3), logistic_case(12, 10, 4))
+SMALL_LOGISTIC = (logistic.case(11, 6, 3), logistic.case(12, 10, 4))
 # Scores from −2442 to 805 (past exp's overflow at 709.8 on both sides), 5 of the 8
 # examples on the wrong side (the loss of each is about |z|).
-LARGE_LOGISTIC = logistic_case(13, 8, 3, scale=500.0)
-
-
-def logistic_label(w, b, X, y) -> str:
-    return f"logistic_loss_and_grad(w, b={b:.3g}, X of shape {X.shape}, y)"
-
-
-def call_logistic(sub, w, b, X, y) -> tuple[object, str]:
-    where = logistic_label(w, b, X, y)
-    return sub.call("logistic_loss_and_grad", w, b, X, y, label=where), where
+LARGE_LOGISTIC = logistic.case(13, 8, 3, scale=500.0)
 
 
 @checks.check(points=1)
 def logistic_loss_value(sub) -> None:
     """logistic_loss_and_grad gives the mean binary cross-entropy of σ(Xw + b)"""
     for w, b, X, y in SMALL_LOGISTIC:
-        got, where = call_logistic(sub, w, b, X, y)
+        got, where = logistic.call(sub, w, b, X, y)
         loss, _, _ = logistic.read(got, w.size, where)
         logistic.expect_loss(loss, logistic.exact(w, b, X, y)[0], X @ w + b, where)
 
@@ -273,7 +215,7 @@ def logistic_loss_value(sub) -> None:
 def logistic_gradient_passes_a_gradient_check(sub) -> None:
     """your dw, db agree with the grader's gradient (relative error below 1e-7)"""
     for w, b, X, y in SMALL_LOGISTIC:
-        got, where = call_logistic(sub, w, b, X, y)
+        got, where = logistic.call(sub, w, b, X, y)
         _, dw, db = logistic.read(got, w.size, where)
         _, want_dw, want_db = logistic.exact(w, b, X, y)
         logistic.expect_gradient(dw, db, want_dw, want_db, len(y), where)
@@ -283,7 +225,7 @@ def logistic_gradient_passes_a_gradient_check(sub) -> None:
 def logistic_is_stable_for_large_scores(sub) -> None:
     """for scores |Xw + b| in the thousands the loss stays right and the gradient finite"""
     w, b, X, y = LARGE_LOGISTIC
-    got, where = call_logistic(sub, w, b, X, y)
+    got, where = logistic.call(sub, w, b, X, y)
     loss, dw, db = logistic.read(got, w.size, where)
     want_loss = logistic.exact(w, b, X, y)[0]
     logistic.expect_loss(loss, want_loss, X @ w + b, where)
@@ -294,5 +236,5 @@ def logistic_is_stable_for_large_scores(sub) -> None:
 def logistic_returns_loss_dw_db(sub) -> None:
     """logistic_loss_and_grad returns (loss: float, dw: float64 array of w's shape, db: float)"""
     w, b, X, y = SMALL_LOGISTIC[0]
-    got, where = call_logistic(sub, w, b, X, y)
+    got, where = logistic.call(sub, w, b, X, y)
     logistic.expect_format(got, w.size, where)

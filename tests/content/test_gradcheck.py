@@ -721,3 +721,11 @@ def test_exact_logistic_values_match_a_float64_computation():
     np.testing.assert_allclose(
         np.append(dw, db), np.append(X.T @ (s - y), np.sum(s - y)) / len(y), rtol=1e-12
     )
+
+
+def test_the_answers_template_is_generated_from_the_questions():
+    from grader.course.gradcheck.quiz import QUESTIONS
+    from grader.quiz.template import render_template
+
+    template = (COURSE.root / "answers" / "gradcheck.toml").read_text(encoding="utf-8")
+    assert template == render_template("gradcheck", QUESTIONS)
