@@ -25,7 +25,7 @@ ONE_SIDED = "one_sided_grad(f, θ, ε)ᵢ = (f(θ + ε·eᵢ) − f(θ)) / ε, e
 
 def shown(value: Any) -> str:
     """What a value is, for a message: ``a Python list [1.0, 2.0]``, ``None``."""
-    return "None" if value is None else shown(value)
+    return "None" if value is None else f"{kind_of(value)} {describe(value)}"
 
 
 def call_label(func: str, theta: np.ndarray, eps: float | None) -> str:
