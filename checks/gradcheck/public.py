@@ -78,10 +78,11 @@ def numerical_grad_leaves_theta_unchanged(sub) -> None:
 
 @checks.check(points=1)
 def numerical_grad_returns_an_array_of_theta_shape(sub) -> None:
-    """numerical_grad returns a float64 numpy array of θ's shape (called with the default eps)"""
-    for smooth, theta in (VECTOR, MATRIX):
-        got, _, where = gradient_of(sub, "numerical_grad", smooth, theta, None)
-        judging.expect_format(got, theta, where)
+    """numerical_grad and one_sided_grad return float64 arrays of θ's shape (default eps)"""
+    for func in ("numerical_grad", "one_sided_grad"):
+        for smooth, theta in (VECTOR, MATRIX):
+            got, _, where = gradient_of(sub, func, smooth, theta, None)
+            judging.expect_format(got, theta, where)
 
 
 @checks.check(points=1)

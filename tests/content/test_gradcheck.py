@@ -586,7 +586,7 @@ WRONG_ANSWERS = {
         'two_sided_cube = 3.0301\none_sided_cube = 3.0001\nerror_orders = "B"\n'
         'when_not_to_use = ["A", "B"]',
         ("two_sided_cube", "one_sided_cube"),
-        "3.0301 is outside the accepted range",
+        "Expand (1 ± ε)³",
     ),
     "orders_swapped": (
         'two_sided_cube = 3.0001\none_sided_cube = 3.0301\nerror_orders = "C"\n'
