@@ -197,20 +197,19 @@ def worst_ratios(module: types.ModuleType) -> dict[str, float]:
 
 
 def tolerance_margins() -> None:
-    print(f"tolerance: {judging.UNITS} units of eps x (scale + |expected|)")
+    print(f"tolerance ({judging.UNITS} units of eps, logsumexp allowance capped at {judging.CAP})")
     worst_correct = 0.0
     for name, extra in CORRECT.items():
         ratios = worst_ratios(variant(name, extra))
         check, worst = max(ratios.items(), key=lambda item: item[1])
         worst_correct = max(worst_correct, worst)
-        print(f"  correct {name:22s} worst {worst * judging.UNITS:6.2f} units ({check})")
-    print(f"  => correct versions use at most {worst_correct * judging.UNITS:.2f} units: "
-          f"margin {1 / worst_correct:.1f}x")
+        print(f"  correct {name:20s} uses at most {worst:6.1%} of it ({check})")
+    print(f"  => margin {1 / worst_correct:.1f}x for every correct version")
     for name, extra in MISTAKES.items():
         ratios = worst_ratios(variant(name, extra))
         over = {c: r for c, r in ratios.items() if r > 1}
         shown = ", ".join(f"{c} {r:.3g}x" for c, r in sorted(over.items()))
-        print(f"  mistake {name!r}: beyond the tolerance in {shown}")
+        print(f"  {name!r} is beyond it in: {shown}")
 
 
 # ----------------------------------------------------------------------------- training
