@@ -127,7 +127,7 @@ def read_array(got: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
         if got.array is None:
             fail(where, wanted, describe(got), "return a tensor with values")
         array = got.array
-    elif isinstance(got, np.ndarray | np.generic | list | tuple) and not isinstance(got, str):
+    elif isinstance(got, np.ndarray | np.generic | list | tuple):
         try:
             array = np.asarray(got, dtype=np.float64)
         except (TypeError, ValueError):

@@ -41,7 +41,7 @@ XENT_HINT = "the mean over the n rows of −log_softmax(logits)[i, labels[i]]"
 GRAD_HINT = "the gradient is (softmax(logits) − one_hot(labels)) / n, with a 1 at [i, labels[i]]"
 OVERFLOW_HINT = (
     "exp(1e4) overflows to inf and exp(−1e4) underflows to 0, so the ratio is inf/inf or "
-    "0/0 = nan: subtract each row's maximum before exp, softmax(z − m) = softmax(z)"
+    "0/0 = nan: subtract each row's maximum m before exp, exp(z − m) / Σ exp(z − m)"
 )
 PRECISION_HINT = (
     "compute exp(z − m) / Σ exp(z − m) with m the row's maximum: in float16 near ±1e4, "
@@ -98,7 +98,7 @@ def softmax_values_torch(sub) -> None:
 def softmax_along_any_axis(sub) -> None:
     """softmax(z, axis) normalizes along the axis it is given (axis=0, 1, −3)"""
     for z, axis in AXES:
-        for sent in (z, cases.torch_of(z, sub.device, ("float32",))[0]):
+        for sent in (z, torch_of(z, sub.device, ("float32",))[0]):
             expect_call(
                 sub, "softmax", sent, axis=axis, hint="reduce along `axis`, not the last one"
             )
@@ -139,7 +139,7 @@ def log_softmax_values_torch(sub) -> None:
 def log_softmax_along_any_axis(sub) -> None:
     """log_softmax(z, axis) works along the axis it is given (axis=0, 1, −3)"""
     for z, axis in AXES:
-        for sent in (z, cases.torch_of(z, sub.device, ("float32",))[0]):
+        for sent in (z, torch_of(z, sub.device, ("float32",))[0]):
             expect_call(
                 sub, "log_softmax", sent, axis=axis, hint="reduce along `axis`, not the last one"
             )

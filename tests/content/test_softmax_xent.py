@@ -105,7 +105,7 @@ WRONG_VERSIONS = {
     ),
     "softmax_without_shift": (
         ((SOFTMAX_TORCH, "e = torch.exp(z)"), (SOFTMAX_NUMPY, "e = np.exp(z)")),
-        {"softmax_never_overflows": "subtract each row's maximum before exp",
+        {"softmax_never_overflows": "subtract each row's maximum m before exp",
          "softmax_matches_reference_on_hidden_logits": "nan",
          "cross_entropy_grad_matches_autograd": "nan"},
     ),
@@ -158,6 +158,15 @@ WRONG_VERSIONS = {
         # right in float32 and float64; in float16 near ±1e4 logsumexp is a multiple of 8
         {"softmax_never_overflows": "softmax(array float16[4, 3]) row 2: expected [0.5, 0.5, 0]",
          "softmax_matches_reference_on_hidden_logits": "float16"},
+    ),
+    "torch_path_only_sums_the_loss": (
+        ((XENT_TORCH, "return -picked.sum()"),),
+        # the numpy path is right: cross_entropy_values_numpy keeps its point
+        {"cross_entropy_values_torch": "mean over the n rows",
+         "cross_entropy_stays_finite": "cross_entropy(tensor",
+         "cross_entropy_shifts_each_row": "cross_entropy(tensor",
+         "cross_entropy_matches_reference_on_hidden_logits": "cross_entropy(tensor",
+         "cross_entropy_rows_far_apart_hidden": "cross_entropy(tensor"},
     ),
     "loss_of_tensors_as_python_float": (
         ((XENT_TORCH, "return float(-picked.mean())"),),
@@ -483,3 +492,35 @@ def test_softmax_tolerance_is_under_100_units_of_the_dtype(dtype):
     z = judging.values(cases.numpy_of(cases.BATCH, (dtype,))[0])
     tol = judging.tolerance("softmax", z, judging.softmax64(z), dtype)
     assert (tol >= eps).all() and (tol <= 100 * eps).all()
+
+
+def test_training_judge_reads_weights_and_explains_a_run_that_never_moved():
+    import torch
+
+    from grader import TensorData
+    from grader.course.softmax_xent import probes, training
+    from grader.outcomes import CheckFailed
+
+    held_out = training.sample(7, 2000)
+    means = training.class_means()
+    good = {"weight": TensorData.of(means.T.astype(np.float32)),
+            "bias": TensorData.of(np.zeros(4, np.float32))}  # fmt: skip
+    training.judge_training(good, held_out, "means as weights")  # nearest-mean: passes
+    zero = {"weight": TensorData.of(np.zeros((6, 4), np.float32)), "bias": good["bias"]}
+    with pytest.raises(CheckFailed, match="no step lowered your cross_entropy"):
+        training.judge_training(zero, held_out, "zeros")
+    with pytest.raises(CheckFailed, match=r"a weight tensor of shape \(6, 4\)"):
+        training.judge_training({"weight": good["bias"], "bias": good["bias"]}, held_out, "x")
+    nan = {"weight": TensorData.of(np.full((6, 4), np.nan, np.float32)), "bias": good["bias"]}
+    with pytest.raises(CheckFailed, match="finite weight"):
+        training.judge_training(nan, held_out, "nan")
+
+    class NanLoss:  # a loss that is never a number keeps every step out
+        cross_entropy = staticmethod(lambda logits, labels: float("nan"))
+        cross_entropy_grad = staticmethod(lambda logits, labels: logits * 0 + 1)
+
+    X, y = training.sample(8, 50)
+    facts = probes.train_softmax_regression(
+        NanLoss, torch.from_numpy(X), torch.from_numpy(y), 4, "cpu", 5, 1.0
+    )
+    assert facts["kept"] == 0 and not facts["weight"].any()
