@@ -1,6 +1,6 @@
 """The public inputs of softmax_xent, the kinds they are sent as, and one judged call.
 
-Inputs are multiples of 1/2 (1/8 near ±1e4 in float16, whose spacing there is 8), so
+Inputs are multiples of 1/4 (of 8 near ±1e4 in float16, whose spacing there is 8), so
 every dtype holds them exactly and the expected values in messages are those of the
 numbers shown. Only the "rows far apart" inputs have rows whose maxima differ a lot:
 everywhere else every row of a batch shares its maximum or the values are small, so a

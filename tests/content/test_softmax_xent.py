@@ -5,6 +5,9 @@ equivalent forms and refuses the usual wrong answers."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -76,6 +79,18 @@ def test_stub_scores_zero_without_errors(grade_source):
 def test_cli_grades_the_solution_with_full_marks():
     report = cli_solution_report(ID, "--device", "cpu")
     assert report["score"] == report["max_score"] > 0
+
+
+def test_cli_grades_the_stub_and_blank_answers_zero_without_errors(tmp_path):
+    for folder, name in (("exercises", f"{ID}.py"), ("answers", f"{ID}.toml")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_bytes((REPO / folder / name).read_bytes())
+    command = [sys.executable, "-m", "grader.cli", ID, "--submission", str(tmp_path), "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["score"] == 0 and report["max_score"] > 0
+    assert {c["status"] for c in report["checks"]} == {"failed"}
 
 
 SOFTMAX_TORCH = "e = torch.exp(z - z.amax(dim=axis, keepdim=True))"
@@ -497,9 +512,8 @@ def test_softmax_tolerance_is_under_100_units_of_the_dtype(dtype):
 def test_training_judge_reads_weights_and_explains_a_run_that_never_moved():
     import torch
 
-    from grader import TensorData
+    from grader import CheckFailed, TensorData
     from grader.course.softmax_xent import probes, training
-    from grader.outcomes import CheckFailed
 
     held_out = training.sample(7, 2000)
     means = training.class_means()
@@ -524,3 +538,12 @@ def test_training_judge_reads_weights_and_explains_a_run_that_never_moved():
         NanLoss, torch.from_numpy(X), torch.from_numpy(y), 4, "cpu", 5, 1.0
     )
     assert facts["kept"] == 0 and not facts["weight"].any()
+
+
+def test_public_inputs_are_exact_in_the_dtypes_they_are_sent_in():
+    """Messages show the numbers the student's function received."""
+    for z in (cases.VECTOR, cases.BATCH, cases.SINGLE, cases.MATRIX, cases.CUBE, cases.NEGATIVE):
+        assert (z.astype(np.float16).astype(np.float64) == z).all()
+    for table in (cases.EXTREME, cases.ROWS_APART):
+        for dtype, z in table.items():
+            assert (z.astype(dtype).astype(np.float64) == z).all()
