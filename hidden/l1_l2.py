@@ -74,10 +74,10 @@ def l2_step_hidden_cases(sub) -> None:
 # Measured by bench/l1_l2_margins.py (200 other data seeds, float64 arrays): the
 # reference's proximal run leaves 97.7-100% of the 44 irrelevant weights exactly 0 (limit
 # 70%, i.e. 31) with held-out loss 0.086-0.127; its L2 run leaves no weight at 0, held-out
-# loss 0.13-0.35 (limit 0.6; the noise alone gives 0.08). At this seed: 100% zeros, losses
-# 0.105 and 0.182.
+# loss 0.13-0.35 (limit 0.6; the noise alone gives 0.08). At this seed: 97.7% zeros, losses
+# 0.114 and 0.226.
 HIDDEN_SPARSE = training.SparseTask(
-    seed=2024,
+    seed=7193,
     n=300,
     d=50,
     relevant=6,
@@ -125,7 +125,7 @@ def quiz_feedback(key: str, answer: object) -> str | None:
         if hint:
             return hint
     if key == "bias_not_regularized" and answer == frozenset({"A"}):
-        return "and what does a penalty on b do to a model whose targets have a large offset?"
+        return "think also of what a penalized b does when the targets have a large offset"
     if key == "bias_not_regularized" and answer == frozenset({"B"}):
-        return "and does shrinking b make the model any less sensitive to its inputs?"
+        return "think also of whether shrinking b changes how the output varies with the inputs"
     return None

@@ -32,7 +32,7 @@ PENALTY_ARRAYS = [
 ]
 PENALTY_TENSORS = [
     PenaltyCase(HAND_WEIGHTS, "torch32", 2, 4),
-    PenaltyCase(random_array(2, (2, 2, 3)), "torch64", 0.01, 1000),
+    PenaltyCase(random_array(2, (2, 2, 3)), "torch64", 0.02, 500),
 ]
 
 # lr = 0.5, lam = 1, n = 5: the L1 threshold is t = lr·λ/n = 0.1; w[2] is exactly 0.
