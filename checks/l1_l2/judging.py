@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from grader import TensorData, describe, device_name, dtype_name, expect_close, fail, kind_of
+from grader import (
+    TensorData,
+    Unsupported,
+    describe,
+    device_name,
+    dtype_name,
+    expect_close,
+    fail,
+    kind_of,
+)
 
 Sent = np.ndarray | TensorData
 Formula = Callable[..., Any]  # (w, grad, lr, lam, n) -> array, or (w, lam, n) -> float
@@ -175,6 +184,19 @@ def _mistake_hint(func: str, got: np.ndarray, args: tuple, tol: tuple[float, flo
 # ----------------------------------------------------------------------------- reading
 
 
+def shown(value: Any) -> str:
+    """What a returned value is, for a message: ``a numpy array float32[3, 4]``."""
+    if value is None:
+        return "None"
+    if isinstance(value, Unsupported):
+        return value.describe()
+    if isinstance(value, TensorData):
+        return f"a torch {value.describe()}"
+    if isinstance(value, np.ndarray):
+        return f"a numpy {describe(value)}"
+    return f"{kind_of(value)} {describe(value)}"
+
+
 def read_array(got: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
     """The float64 values of a returned array-like (array, tensor, list) of ``shape``."""
     if isinstance(got, TensorData) and got.array is not None:
@@ -185,7 +207,7 @@ def read_array(got: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
         array = None
     if array is None or array.dtype.kind not in "biuf":
         hint = "did you forget to return the result?" if got is None else ""
-        fail(where, f"an array of shape {shape}", f"{kind_of(got)} {describe(got)}", hint)
+        fail(where, f"an array of shape {shape}", shown(got), hint)
     if array.shape != shape:
         fail(
             where,
@@ -213,8 +235,9 @@ def read_number(got: Any, where: str) -> float:
     elif isinstance(got, np.ndarray | np.integer | np.floating) or type(got) in (int, float):
         array = np.asarray(got)
     if array is None or array.dtype.kind not in "iuf" or array.size != 1:
-        hint = "sum over every element of w, not along one axis" if array is not None else ""
-        fail(where, "a number", f"{kind_of(got)} {describe(got)}", hint)
+        several = array is not None and array.dtype.kind in "iuf" and array.size > 1
+        hint = "sum over every element of w, not along one axis" if several else ""
+        fail(where, "a number", shown(got), hint)
     return float(array.reshape(()))
 
 
@@ -247,8 +270,9 @@ def expect_step(
     got64 = read_array(got, want.shape, where)
     tol = tolerance(w, numbers[0], lr * numbers[1])
     hint = _mistake_hint(func, got64, numbers, tol) or DEFAULT_HINT[func]
-    if func == "l1_step" and not np.isfinite(got64[numbers[0] == 0]).all():
-        hint = SIGN_HINT
+    finite = np.isfinite(got64)
+    if func == "l1_step" and not finite.all() and finite[numbers[0] != 0].all():
+        hint = SIGN_HINT  # nan only where w = 0: w/|w|
     expect_close(got64, want, where=where, rtol=tol[0], atol=tol[1], hint=hint)
     if func == "l1_prox_step":
         expect_exact_zeros(got64, want, where)
@@ -275,14 +299,12 @@ def expect_step_format(got: Any, w: Sent, where: str) -> None:
     """A step's result has w's kind, shape, dtype (and device, for a tensor)."""
     if isinstance(w, TensorData):
         if not isinstance(got, TensorData) or got.kind != "Tensor" or got.array is None:
-            fail(
-                where, "a torch tensor", f"{kind_of(got)} {describe(got)}", "a tensor for a tensor"
-            )
+            fail(where, "a torch tensor", shown(got), "a tensor for a tensor")
         want = {"shape": w.shape, "dtype": w.dtype, "device": device_name(w.device)}
         have = {"shape": got.shape, "dtype": got.dtype, "device": got.device}
     else:
         if type(got) is not np.ndarray:
-            fail(where, "a numpy array", f"{kind_of(got)} {describe(got)}", "an array for an array")
+            fail(where, "a numpy array", shown(got), "an array for an array")
         want = {"shape": w.shape, "dtype": str(w.dtype)}
         have = {"shape": got.shape, "dtype": str(got.dtype)}
     for label, expected in want.items():
@@ -311,14 +333,14 @@ def expect_penalty_format(report: Any, w: Sent, where: str) -> None:
             or isinstance(got, np.floating | np.integer)
             or (type(got) is np.ndarray and got.shape == () and got.dtype.kind in "iuf")
         ):
-            fail(where, "a number", f"{kind_of(got)} {describe(got)}", "a number for an array")
+            fail(where, "a number", shown(got), "a number for an array")
         return
     got = report.get("out") if isinstance(report, dict) else None
     if not isinstance(got, TensorData) or got.array is None:
         fail(
             where,
             "a 0-d torch tensor",
-            f"{kind_of(got)} {describe(got)}",
+            shown(got),
             "float(), .item() and numpy cut the penalty off from autograd: keep it a tensor",
         )
     want = {"shape": (), "dtype": w.dtype, "device": device_name(w.device)}
@@ -349,10 +371,12 @@ def _same(returned: Any, sent: Sent) -> bool:
 
 
 def expect_inputs_kept(report: Any, w: Sent, grad: Sent, where: str) -> None:
-    """probes.step_and_inputs's report: w and grad hold the values the judge sent after the
-    call, and still do after the result was overwritten (no shared memory)."""
+    """probes.step_and_inputs's report: the step returned an array-like of w's shape, w and
+    grad hold the values the judge sent after the call, and still do after the result was
+    overwritten (no shared memory)."""
     if not isinstance(report, dict):
         fail(where, "a result", kind_of(report))
+    read_array(report.get("out"), tuple(w.shape), where)  # a result (its values: elsewhere)
     for name, sent in (("w", w), ("grad", grad)):
         if not _same(report.get(name), sent):
             fail(

@@ -64,10 +64,12 @@ def penalty_autograd(student, func: str, w, lam, n) -> dict:
 def _like(value, X):
     """``value`` as an array of X's kind, dtype (and device), or None if it cannot be."""
     try:
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
         if isinstance(X, torch.Tensor):
             return torch.as_tensor(value, dtype=X.dtype, device=X.device).reshape(X.shape[1])
         if isinstance(value, torch.Tensor):
-            value = value.detach().cpu().numpy()
+            value = value.cpu().numpy()
         return np.asarray(value, dtype=X.dtype).reshape(X.shape[1])
     except (TypeError, ValueError, RuntimeError):
         return None

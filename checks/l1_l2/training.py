@@ -86,7 +86,7 @@ def read_run(report: Any, d: int, where: str) -> tuple[np.ndarray, float]:
     b = report.get("b") if isinstance(report, dict) else None
     array = w.array if isinstance(w, TensorData) else w
     if not isinstance(array, np.ndarray) or array.shape != (d,) or array.dtype.kind != "f":
-        fail(where, f"{d} trained weights", kind_of(w))
+        fail(where, f"{d} trained weights", kind_of(w), "return the new w, with w's shape")
     if type(b) is not float:
         fail(where, "a trained bias", kind_of(b))
     if not (np.isfinite(array).all() and np.isfinite(b)):

@@ -239,6 +239,25 @@ def test_a_container_slip_costs_only_the_format_check(grade_source):
     assert "expected a numpy array, got a Python list" in failed["results_keep_kind_dtype_device"]
 
 
+GARBAGE = {
+    "returns_none": "return None",
+    "returns_text": "return 'abc'",
+    "returns_complex": "return np.ones(np.shape(args[0])) * 1j",
+    "exits_the_process": "os._exit(3)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GARBAGE))
+def test_garbage_results_fail_every_check_cleanly(grade_source, name):
+    functions = ("l1_penalty", "l2_penalty", "l1_step", "l1_prox_step", "l2_step")
+    source = "import os\nimport numpy as np\n" + "".join(
+        f"\n\ndef {f}(*args):\n    {GARBAGE[name]}\n" for f in functions
+    )
+    result = grade_source("l1_l2", source)
+    assert_no_errored(result)
+    assert set(failed_checks(result)) == CODE_CHECKS
+
+
 # ----------------------------------------------------------------------------- correct
 
 CORRECT_VERSIONS = {
