@@ -442,7 +442,8 @@ def answers_with(**changed: str) -> str:
 
 
 def quiz_results(grade_source, answers: str) -> dict:
-    results = by_name(grade_source("l1_l2", solution_text("l1_l2"), answers))
+    """The quiz results of ``answers`` (no code submitted: only the quiz is of interest)."""
+    results = by_name(grade_source("l1_l2", None, answers, hidden=False))
     return {k: results[k] for k in QUIZ}
 
 
