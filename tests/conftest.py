@@ -15,7 +15,7 @@ from grader.model import ExerciseResult
 @pytest.fixture(scope="session")
 def session() -> Iterator[Session]:
     """A grading session on the CPU; torch is imported once for the whole test run."""
-    with Session.start(device="cpu") as s:
+    with Session.start(device="cpu", course=COURSE) as s:
         yield s
 
 

@@ -20,7 +20,8 @@ BUILD_MLP_CHECKS = ("build_mlp_small", "build_mlp_hidden_architectures")
 
 @pytest.fixture(scope="module")
 def fast_session() -> Iterator[Session]:
-    with Session.start(device="cpu", limits=Limits(call_timeout_s=1.5, import_timeout_s=3)) as s:
+    limits = Limits(call_timeout_s=1.5, import_timeout_s=3)
+    with Session.start(device="cpu", limits=limits, course=COURSE) as s:
         yield s
 
 

@@ -30,8 +30,8 @@ def start_session(level: str, limits: Limits = FAST) -> Session:
     if level == "namespaces":
         if shutil.which("bwrap") is None:
             pytest.skip(NO_BWRAP)
-        return Session.start(device="cpu", limits=limits, isolation="strict")
-    return Session.start(device="cpu", limits=limits, isolation="process")
+        return Session.start(device="cpu", limits=limits, isolation="strict", course=COURSE)
+    return Session.start(device="cpu", limits=limits, isolation="process", course=COURSE)
 
 
 def write_workspace(root: Path, exercise_id: str, code: str, answers: str | None) -> Path:
