@@ -82,8 +82,9 @@ def l2_penalty_hidden_models(sub) -> None:
 @checks.check(points=2, depends=param_groups_small_models)
 def param_groups_hidden_models(sub) -> None:
     """param_groups on the same models: a shared weight once, 2-D norm weights not decayed"""
-    for index, case in enumerate(HIDDEN_MODELS):
-        judging.expect_groups(sub, case, 200 + 2 * index, 0.05)
+    decays = (0.05, 0.05, 1, 0.05)  # one a Python int
+    for index, (case, decay) in enumerate(zip(HIDDEN_MODELS, decays, strict=True)):
+        judging.expect_groups(sub, case, 200 + 2 * index, decay)
 
 
 def _reference_steps(sub, cases: list, steps: tuple) -> None:
