@@ -203,7 +203,7 @@ def train_neuron_accepts_every_input_kind(sub) -> None:
         (X.astype(np.float32), labels.astype(np.float32), 0.5, False),
         (
             TensorData.of(X, "torch.float64", sub.device),
-            TensorData.of(labels, "torch.float64"),
+            TensorData.of(labels.astype(float), "torch.float64", sub.device),
             1,
             True,
         ),
