@@ -1,8 +1,8 @@
 """ex4_1 — a sigmoid neuron whose inputs are always positive.
 
 Run `grade show ex4_1` for the statement and `grade ex4_1` to check your work.
-Every function accepts numpy arrays or torch tensors (and Python scalars) and
-returns the same kind, with the same dtype, on the same device.
+Every function accepts numpy arrays or torch tensors (and Python scalars, int or
+float) and returns the same kind, with the same dtype, on the same device.
 """
 
 import numpy as np

@@ -38,9 +38,9 @@ def param_count_large(sub) -> None:
 
 @checks.check(points=1)
 def param_count_numpy_integers(sub) -> None:
-    """param_count accepts numpy integers and still returns a Python int"""
-    M0, N, L = np.int64(784), np.int32(120), np.int64(4)
-    judging.expect_count(sub, M0, N, L, reference.param_count(784, 120, 4))
+    """param_count accepts numpy integers (the count's value is judged, not its type)"""
+    for M0, N, L in ((np.int64(784), np.int32(120), np.int64(4)), (np.int16(9), 6, np.uint8(3))):
+        judging.expect_count(sub, M0, N, L, reference.param_count(int(M0), int(N), int(L)))
 
 
 @checks.check(points=2, depends=param_count_expr_matches_small_cases)
@@ -54,17 +54,21 @@ def param_count_expr_equals_reference(sub) -> None:
 @checks.check(points=2, depends=build_mlp_small)
 def build_mlp_hidden_architectures(sub) -> None:
     """build_mlp is right on other shapes: widths, parameter count, forward pass"""
-    rng = np.random.default_rng(4_5)
-    for M0, N, L in ARCHITECTURES:
-        inputs = rng.normal(size=(7, M0)).astype(np.float32)
-        facts = sub.probe("mlp_facts", M0, N, L, inputs)
-        judging.check_mlp(facts, M0, N, L, inputs, reference.param_count(M0, N, L))
+    for seed, (M0, N, L) in enumerate(ARCHITECTURES, start=4_500):
+        judging.expect_mlp(sub, M0, N, L, seed=seed, samples=7)
+
+
+@checks.check(points=1)
+def build_mlp_accepts_numpy_integers(sub) -> None:
+    """build_mlp accepts numpy integers and builds the same network"""
+    judging.expect_mlp(sub, np.int64(17), np.int32(60), np.int64(3), seed=4_510, samples=6)
 
 
 @checks.check(points=1)
 def build_mlp_rejects_non_integers(sub) -> None:
-    """build_mlp raises TypeError for non-integer arguments and ValueError for L <= 0"""
+    """build_mlp raises TypeError for non-integers (bool included) and ValueError for L <= 0"""
     judging.expect_raises(sub, "build_mlp", (4.0, 8, 2), "TypeError", "M0 is not an integer")
+    judging.expect_raises(sub, "build_mlp", (4, True, 2), "TypeError", "bool is not an integer")
     judging.expect_raises(sub, "build_mlp", (4, 8, 0), "ValueError", "L must be positive")
 
 

@@ -1,16 +1,18 @@
 """Trusted-side facts about ex4_5 shared by its public and hidden checks.
 
-Nothing here is secret: it re-derives, from returned plain data, what a
-student's model is, and explains wrong counts by the usual mistakes.
+Nothing here is secret: it chooses the weights a student's model is run with and
+computes what it must output, and explains wrong counts by the usual mistakes.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
-from grader.judge.compare import expect_close, expect_equal, fail, kind_of
+from grader.judge.compare import describe, expect_close, expect_equal, fail, kind_of
+from grader.judge.student import call_text
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import SympyText, TensorData
 
@@ -49,17 +51,48 @@ def count_hint(M0: int, N: int, L: int, got: object) -> str:
 
 
 def expect_count(sub, M0: int, N: int, L: int, expected: int) -> None:
-    """``param_count(M0, N, L)`` returns exactly ``expected`` as a Python int."""
+    """``param_count(M0, N, L)`` has the value ``expected``, in any integer-valued number.
+
+    The count is the concept: a numpy integer or an integral float of the right value
+    earns it; that the contract wants a Python int is :func:`expect_python_int`'s check.
+    """
     got = sub.call("param_count", M0, N, L)
-    hint = count_hint(int(M0), int(N), int(L), got)
-    if isinstance(got, float) and got == expected:
+    where = call_text("param_count", (M0, N, L))
+    value = _as_count(got)
+    if value is None:
+        fail(where, f"the integer {expected}", f"{kind_of(got)} {describe(got)}")
+    expect_equal(value, expected, where=where, hint=count_hint(int(M0), int(N), int(L), value))
+
+
+def _as_count(got: object) -> int | None:
+    """``got`` as a Python int when it is a whole number (int, numpy integer, float), else None."""
+    if isinstance(got, bool | np.bool_):
+        return None
+    if isinstance(got, int | np.integer):
+        return int(got)
+    if isinstance(got, float | np.floating) and math.isfinite(got) and float(got).is_integer():
+        return int(got)
+    return None
+
+
+def expect_python_int(sub, M0: int, N: int, L: int) -> None:
+    """``param_count(M0, N, L)`` returns a Python ``int`` (its value is judged elsewhere)."""
+    got = sub.call("param_count", M0, N, L)
+    if type(got) is int:
+        return
+    hint = "convert the result with int(...)"
+    if isinstance(got, float | np.floating):
         hint = "use integer division // so the count stays an int"
-    expect_equal(got, expected, where=f"param_count({M0}, {N}, {L})", hint=hint)
+    fail(
+        call_text("param_count", (M0, N, L)),
+        "a Python int",
+        f"{kind_of(got)} {describe(got)}",
+        hint,
+    )
 
 
 def expect_raises(sub, func: str, args: tuple, exc_type: str, why: str) -> None:
     """Calling ``func(*args)`` raises ``exc_type`` (e.g. ValueError for L not dividing N)."""
-    from grader.judge.student import call_text
     from grader.outcomes import StudentRaised
 
     where = call_text(func, args)
@@ -74,79 +107,127 @@ def expect_raises(sub, func: str, args: tuple, exc_type: str, why: str) -> None:
     fail(where, f"{exc_type} ({why})", f"it returned {kind_of(got)}")
 
 
+# ----------------------------------------------------------------------------- build_mlp
+# The judge never scores what the sandbox says about the model: it chooses the weights,
+# the probe loads them into the student's layers, and the output the model gives must be
+# the one the judge computes from those weights with the architecture the statement fixes.
+# A model that only *describes* the right network (parameters(), state_dict(), modules())
+# while its forward computes something else gives another output.
+
+
+def mlp_weights(M0: int, N: int, L: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The judge's (W, b) for each layer of build_mlp(M0, N, L), input side first (float32).
+
+    Weights are uniform in ±2/√fan_in (pre-activations of about unit size: no layer
+    saturates), biases uniform in ±1, so every weight changes the output.
+    """
+    rng = np.random.default_rng(seed)
+    width = N // L
+    sizes = [M0] + [width] * L + [1]
+    layers = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        bound = 2.0 / math.sqrt(fan_in)
+        weight = rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(np.float32)
+        layers.append((weight, rng.uniform(-1.0, 1.0, size=fan_out).astype(np.float32)))
+    return layers
+
+
+def mlp_forward(layers: list[tuple[np.ndarray, np.ndarray]], inputs: np.ndarray) -> np.ndarray:
+    """The required network in float64: Linear -> sigmoid per hidden layer, Linear out."""
+    h = inputs.astype(np.float64)
+    for i, (weight, bias) in enumerate(layers):
+        h = h @ weight.astype(np.float64).T + bias.astype(np.float64)
+        if i < len(layers) - 1:
+            h = 1.0 / (1.0 + np.exp(-h))
+    return h
+
+
+def expect_mlp(sub, M0: int, N: int, L: int, seed: int, samples: int) -> None:
+    """``build_mlp(M0, N, L)`` with the judge's weights gives the judge's outputs."""
+    m0, n, l_ = int(M0), int(N), int(L)
+    layers = mlp_weights(m0, n, l_, seed)
+    inputs = np.random.default_rng(seed + 1).normal(size=(samples, m0)).astype(np.float32)
+    sent = [[TensorData.of(weight), TensorData.of(bias)] for weight, bias in layers]
+    where = call_text("build_mlp", (M0, N, L))
+    report = sub.probe("mlp_facts", M0, N, L, sent, TensorData.of(inputs), label=where)
+    check_mlp(report, m0, n, l_, layers, inputs, where)
+
+
 def check_mlp(
-    facts: object, M0: int, N: int, L: int, inputs: np.ndarray, expected_count: int
+    report: object,
+    M0: int,
+    N: int,
+    L: int,
+    layers: list[tuple[np.ndarray, np.ndarray]],
+    inputs: np.ndarray,
+    where: str,
 ) -> None:
-    """Judge the facts a probe reported about ``build_mlp(M0, N, L)``."""
-    where = f"build_mlp({M0}, {N}, {L})"
-    if not isinstance(facts, dict) or facts.get("is_module") is not True:
-        got = facts.get("type") if isinstance(facts, dict) else kind_of(facts)
+    """Judge a ``mlp_facts`` report: the reported shapes may only fail the model; passing
+    takes the output the judge computes from its own ``layers`` on ``inputs``."""
+    if not isinstance(report, dict) or report.get("is_module") is not True:
+        got = report.get("type") if isinstance(report, dict) else kind_of(report)
         fail(where, "a torch.nn.Module", f"{got}")
-    shapes = facts.get("parameter_shapes")
+    shapes = report.get("parameter_shapes")
     if not isinstance(shapes, list) or not all(_is_shape(s) for s in shapes):
         raise CheckFailed(f"{where}: the model's parameters could not be read")
+    expected_count = sum(w.size + b.size for w, b in layers)
     total = sum(math.prod(s) for s in shapes)
     expect_equal(total, expected_count, where=f"{where}: total number of parameters")
-    layers = _linear_layers(facts, where)
-    _check_widths(layers, M0, N, L, where)
-    _check_forward(layers, facts.get("output"), inputs, where)
+    _check_widths(report.get("layers"), M0, N, L, where)
+    if "output" not in report:
+        raise CheckFailed(f"{where}: the model's output could not be read")
+    _check_forward(report["output"], mlp_forward(layers, inputs), len(inputs), where)
 
 
 def _is_shape(shape: object) -> bool:
     return isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)
 
 
-def _linear_layers(facts: dict, where: str) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    layers = []
-    for layer in facts.get("linears") or []:
-        weight, bias = layer.get("weight"), layer.get("bias")
-        if not isinstance(weight, TensorData) or weight.array is None:
-            raise CheckFailed(f"{where}: a Linear layer's weight could not be read")
-        bias_array = bias.array if isinstance(bias, TensorData) else None
-        layers.append((weight.array.astype(np.float64), _as_float(bias_array)))
-    return layers
-
-
-def _as_float(array: np.ndarray | None) -> np.ndarray | None:
-    return None if array is None else array.astype(np.float64)
-
-
-def _check_widths(layers: list, M0: int, N: int, L: int, where: str) -> None:
+def _check_widths(reported: object, M0: int, N: int, L: int, where: str) -> None:
+    """The nn.Linear layers, in the order the forward uses them, have the right shapes."""
+    if not isinstance(reported, list) or not all(_is_layer(x) for x in reported):
+        raise CheckFailed(f"{where}: the model's nn.Linear layers could not be read")
     w = N // L
     expected = [(w, M0)] + [(w, w)] * (L - 1) + [(1, w)]
-    got = [tuple(weight.shape) for weight, _ in layers]
-    if len(got) != len(expected):
-        fail(where, f"{len(expected)} nn.Linear layers (L={L} hidden + 1 output)", f"{len(got)}")
-    for i, (want, shape) in enumerate(zip(expected, got, strict=True)):
-        if want != shape:
+    if len(reported) != len(expected):
+        fail(
+            where,
+            f"{len(expected)} nn.Linear layers (L={L} hidden + 1 output)",
+            f"{len(reported)}",
+        )
+    for i, (want, (weight, bias)) in enumerate(zip(expected, reported, strict=True)):
+        if want != tuple(weight):
             fail(
                 f"{where}: Linear layer {i + 1}",
                 f"weight of shape {want} (out_features={want[0]}, in_features={want[1]})",
-                f"shape {shape}",
+                f"shape {tuple(weight)}",
                 "hidden layers have N/L neurons each",
             )
-    for i, (weight, bias) in enumerate(layers):
-        if bias is None or bias.shape != (weight.shape[0],):
+        if bias != [want[0]]:
             fail(
                 f"{where}: Linear layer {i + 1}",
-                f"a bias of shape ({weight.shape[0]},)",
-                "no bias" if bias is None else f"shape {bias.shape}",
+                f"a bias of shape ({want[0]},)",
+                "no bias" if bias is None else f"shape {tuple(bias)}",
             )
 
 
-def _check_forward(layers: list, output: object, inputs: np.ndarray, where: str) -> None:
-    h = inputs.astype(np.float64)
-    for i, (weight, bias) in enumerate(layers):
-        h = h @ weight.T + bias
-        if i < len(layers) - 1:
-            h = 1.0 / (1.0 + np.exp(-h))
-    expected = TensorData(h.astype(np.float32), "torch.float32", "cpu")
+def _is_layer(layer: object) -> bool:
+    return (
+        isinstance(layer, list)
+        and len(layer) == 2
+        and _is_shape(layer[0])
+        and (layer[1] is None or _is_shape(layer[1]))
+    )
+
+
+def _check_forward(output: object, expected: np.ndarray, samples: int, where: str) -> None:
+    want = TensorData(expected.astype(np.float32), "torch.float32", "cpu")
     if isinstance(output, TensorData) and output.kind == "Parameter":
         output = TensorData(output.array, output.dtype, output.device, output.requires_grad)
     expect_close(
         output,
-        expected,
-        where=f"{where}: output on {inputs.shape[0]} test inputs",
+        want,
+        where=f"{where}: output on {samples} test inputs, with weights the grader loaded",
         rtol=1e-4,
         atol=1e-5,
         hint="the forward pass must be Linear -> sigmoid for each hidden layer, "

@@ -1,22 +1,44 @@
 """Trusted-side facts about ex4_7 shared by its public and hidden checks.
 
-The judge chose each model (a description and a seed), so it knows which parameter is
-a weight; the values come back from the sandbox and every expected number (penalty,
-gradient, ridge solution) is recomputed from them here, in float64 numpy.
+The judge chooses each model (a description) and the value of every parameter in it, and
+sends both; the probe only builds that model, loads those values and runs the student's
+code. Every expected number (penalty, gradient, the optimizer's step) is computed here,
+in float64 numpy, from the values the judge sent, never from values the sandbox reports.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from grader.course.ex4_7.models import DEFAULT_DECAY, parameter_table
+from grader.course.ex4_7.models import DEFAULT_DECAY, parameter_shapes
 from grader.judge.compare import device_name, dtype_name, expect_close, fail, kind_of, like
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
 
 TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-6)}
+
+
+@dataclass(frozen=True)
+class ModelCase:
+    """A test model: its description (models.py; sent to the sandbox) and the names of its
+    weights to decay, stated by the check (never sent; a test holds them to the reference).
+
+    "Weights" are the parameters with two or more dimensions outside normalization layers.
+    """
+
+    description: dict
+    weights: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return model_text(self.description)
+
+    @property
+    def dtype(self) -> str:
+        return self.description.get("dtype", "float32")
 
 
 def model_text(description: dict) -> str:
@@ -31,20 +53,27 @@ def model_text(description: dict) -> str:
     return f"model [{', '.join(kinds)}]{ties} ({description.get('dtype', 'float32')})"
 
 
-def read_parameters(report: Any, description: dict, where: str) -> dict[str, np.ndarray]:
-    """The model's parameters (float64), checked against the judge's own parameter table."""
-    if not isinstance(report, dict) or not isinstance(report.get("names"), list):
-        raise CheckFailed(f"{where}: the probe's report could not be read")
-    expected = [name for name, _ in parameter_table(description)]
-    params = report.get("params")
-    if report["names"] != expected or not isinstance(params, list) or len(params) != len(expected):
-        raise CheckFailed(f"{where}: the model's parameters were not the ones built")
-    arrays = {}
-    for name, value in zip(expected, params, strict=True):
-        if not isinstance(value, TensorData) or value.array is None:
-            raise CheckFailed(f"{where}: parameter {name} could not be read")
-        arrays[name] = value.array.astype(np.float64)
-    return arrays
+def model_values(description: dict, seed: int, scale: float = 0.5) -> dict[str, np.ndarray]:
+    """The judge's value for each distinct parameter, in the model's dtype, all different
+    (random normal values), so that a tensor sent back names its parameter by its value."""
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(description.get("dtype", "float32"))
+    return {
+        name: (scale * rng.normal(size=shape)).astype(dtype)
+        for name, shape in parameter_shapes(description).items()
+    }
+
+
+def send(values: dict[str, np.ndarray], device: str) -> dict[str, TensorData]:
+    """``values`` as tensors on ``device`` (built as torch tensors in the sandbox)."""
+    return {name: TensorData.of(v, f"torch.{v.dtype}", device) for name, v in values.items()}
+
+
+def _as64(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {name: v.astype(np.float64) for name, v in values.items()}
+
+
+# ----------------------------------------------------------------------------- l2_penalty
 
 
 def _half_sum(arrays: dict[str, np.ndarray], names: list[str], lam: float) -> float:
@@ -52,12 +81,11 @@ def _half_sum(arrays: dict[str, np.ndarray], names: list[str], lam: float) -> fl
 
 
 def penalty_alternatives(
-    arrays: dict[str, np.ndarray], description: dict, lam: float
+    arrays: dict[str, np.ndarray], case: ModelCase, lam: float
 ) -> list[tuple[float, str]]:
     """What the usual mistakes would give, each with the hint that names it."""
-    table = parameter_table(description)
-    weights = [n for n, decayed in table if decayed]
-    tied = [f"{source}.weight" for source, _ in description.get("ties", ())]
+    weights = list(case.weights)
+    tied = [f"{source}.weight" for source, _ in case.description.get("ties", ())]
     return [
         (
             _half_sum(arrays, list(arrays), lam),
@@ -81,13 +109,34 @@ def penalty_alternatives(
     ]
 
 
-def expect_penalty(report: Any, description: dict, lam: float, device: str, where: str) -> None:
-    """The student's penalty: a differentiable 0-d tensor equal to λ/2 Σ‖W‖², gradient λW."""
-    arrays = read_parameters(report, description, where)
-    weights = [n for n, decayed in parameter_table(description) if decayed]
-    expected = _half_sum(arrays, weights, lam)
-    dtype = description.get("dtype", "float32")
-    penalty = report.get("penalty")
+def expect_penalty(sub, case: ModelCase, seed: int, lam: float) -> None:
+    """``l2_penalty`` on the case's model holding the judge's values (chosen by ``seed``):
+    a differentiable 0-d tensor equal to λ/2 Σ‖W‖², whose gradient is λW."""
+    where = f"l2_penalty({case.text}, lam={lam})"
+    values = model_values(case.description, seed)
+    sent = send(values, sub.device)
+    report = sub.probe("penalty_report", case.description, sent, lam, sub.device, label=where)
+    if not isinstance(report, dict):
+        raise CheckFailed(f"{where}: the probe's report could not be read")
+    arrays = _as64(values)
+    weights = list(case.weights)
+    penalty = _expect_scalar_tensor(report.get("penalty"), case.dtype, sub.device, where)
+    rtol, atol = TOLERANCE[case.dtype]
+    value = float(penalty.array)
+    hint = next(
+        (h for alt, h in penalty_alternatives(arrays, case, lam) if _near(value, alt, rtol)),
+        "",
+    )
+    expect_close(
+        value, _half_sum(arrays, weights, lam), where=where, rtol=rtol, atol=atol, hint=hint
+    )
+    if not penalty.requires_grad:
+        fail(where, "a tensor that requires grad", "one that does not", "was it detached?")
+    _expect_gradients(report.get("grads"), arrays, weights, lam, (rtol, atol), where)
+
+
+def _expect_scalar_tensor(penalty: Any, dtype: str, device: str, where: str) -> TensorData:
+    """``penalty`` is a 0-d tensor of the model's dtype, on its device."""
     if not isinstance(penalty, TensorData):
         hint = "float() and .item() cut the value off from autograd" if penalty is not None else ""
         fail(
@@ -102,16 +151,7 @@ def expect_penalty(report: Any, description: dict, lam: float, device: str, wher
     ):
         if want != got:
             fail(where, f"{label} {want}", f"{label} {got}", "the model's dtype and device, 0-d")
-    rtol, atol = TOLERANCE[dtype]
-    value = float(penalty.array)
-    hint = next(
-        (h for alt, h in penalty_alternatives(arrays, description, lam) if _near(value, alt, rtol)),
-        "",
-    )
-    expect_close(value, expected, where=where, rtol=rtol, atol=atol, hint=hint)
-    if not penalty.requires_grad:
-        fail(where, "a tensor that requires grad", "one that does not", "was it detached?")
-    _expect_gradients(report.get("grads"), arrays, weights, lam, (rtol, atol), where)
+    return penalty
 
 
 def _near(value: float, other: float, rtol: float) -> bool:
@@ -149,30 +189,79 @@ def _expect_gradients(
 
 # ----------------------------------------------------------------------------- groups
 
+GROUPS_LR = 0.1
 
-def expect_groups(report: Any, description: dict, weight_decay: float, where: str) -> None:
-    """Two groups fed to a real SGD: the weights at ``weight_decay``, the rest at 0.0."""
+
+def expect_groups(sub, case: ModelCase, seed: int, weight_decay: float) -> None:
+    """Two groups fed to a real SGD: the weights at ``weight_decay``, the rest at 0.0, and
+    one step with the judge's gradients moves the model's own parameters accordingly.
+
+    Each tensor a group holds is named by its value (the judge chose every value, all
+    different), so which parameter is in which group is the judge's finding.
+    """
+    where = f"torch.optim.SGD(param_groups({case.text}, {weight_decay}))"
+    values, grads = model_values(case.description, seed), model_values(case.description, seed + 1)
+    report = sub.probe(
+        "groups_report",
+        case.description,
+        send(values, sub.device),
+        send(grads, sub.device),
+        weight_decay,
+        GROUPS_LR,
+        sub.device,
+        label=where,
+    )
     if isinstance(report, dict) and "error" in report:
         fail(where, "groups that torch.optim.SGD accepts", f"SGD raised {report['error']}")
-    table = parameter_table(description)
-    if not isinstance(report, dict) or report.get("names") != [n for n, _ in table]:
-        raise CheckFailed(f"{where}: the probe's report could not be read")
-    groups = report.get("groups")
+    groups = _named_groups(report, values, where)
+    decayed, free = _expect_split(groups, list(values), set(case.weights), weight_decay, where)
+    decays = dict.fromkeys(free["params"], 0.0) | dict.fromkeys(decayed["params"], weight_decay)
+    _expect_step(report.get("after"), values, grads, decays, TOLERANCE[case.dtype], where)
+
+
+def _named_groups(report: Any, values: dict[str, np.ndarray], where: str) -> list[dict]:
+    """The reported groups with each tensor replaced by the name of the parameter whose
+    judge-chosen value it holds (or a description of what it is instead)."""
+    groups = report.get("groups") if isinstance(report, dict) else None
     if not isinstance(groups, list) or not all(_is_group(g) for g in groups):
         raise CheckFailed(f"{where}: the probe's report could not be read")
+    return [
+        {"params": [_name_of(t, values) for t in g["params"]], "weight_decay": g["weight_decay"]}
+        for g in groups
+    ]
+
+
+def _is_group(group: Any) -> bool:
+    return (
+        isinstance(group, dict)
+        and isinstance(group.get("params"), list)
+        and all(isinstance(t, TensorData) for t in group["params"])
+        and "weight_decay" in group
+    )
+
+
+def _name_of(tensor: TensorData, values: dict[str, np.ndarray]) -> str:
+    for name, value in values.items():
+        if tensor.shape == value.shape and np.array_equal(tensor.array, value):
+            return name
+    return f"a tensor of shape {tensor.shape} that is not one of the model's parameters"
+
+
+def _expect_split(
+    groups: list[dict], names: list[str], weights: set[str], weight_decay: float, where: str
+) -> tuple[dict, dict]:
+    """(decayed group, free group): two groups, each parameter once, weights decayed only."""
     if len(groups) != 2:
-        count = len(groups) if isinstance(groups, list) else "no"
         fail(
             where,
             "exactly two groups: the weights with weight_decay, the others with 0.0",
-            f"{count} group(s)",
+            f"{len(groups)} group(s)",
             "return a list of two dicts with the keys 'params' and 'weight_decay'",
         )
-    _expect_each_once([n for g in groups for n in g["params"]], [n for n, _ in table], where)
+    _expect_each_once([n for g in groups for n in g["params"]], names, where)
     decays = [g["weight_decay"] for g in groups]
     decayed = _group_with(groups, weight_decay, where, decays)
     free = _group_with(groups, 0.0, where, decays)
-    weights = {n for n, is_weight in table if is_weight}
     wrong = [n for n in decayed["params"] if n not in weights]
     missing = [n for n in free["params"] if n in weights]
     if wrong:
@@ -185,15 +274,7 @@ def expect_groups(report: Any, description: dict, weight_decay: float, where: st
             "weights: every parameter with two or more dimensions outside normalization "
             "layers (Linear, Conv, Embedding and attention weights)",
         )
-
-
-def _is_group(group: Any) -> bool:
-    return (
-        isinstance(group, dict)
-        and isinstance(group.get("params"), list)
-        and all(isinstance(n, str) for n in group["params"])
-        and "weight_decay" in group
-    )
+    return decayed, free
 
 
 def _expect_each_once(found: list, expected: list, where: str) -> None:
@@ -238,6 +319,39 @@ def _why_not(names: list[str]) -> str:
     )
 
 
+def _expect_step(
+    after: Any,
+    values: dict[str, np.ndarray],
+    grads: dict[str, np.ndarray],
+    decays: dict[str, float],
+    tolerance: tuple[float, float],
+    where: str,
+) -> None:
+    """After one SGD step (lr GROUPS_LR) each parameter of the model is p − lr·(g + wd·p)."""
+    if not isinstance(after, list) or len(after) != len(values):
+        raise CheckFailed(f"{where}: the parameters after the optimizer's step could not be read")
+    rtol, atol = tolerance
+    for (name, value), grad, got in zip(values.items(), grads.values(), after, strict=True):
+        if not isinstance(got, TensorData) or got.array is None:
+            raise CheckFailed(f"{where}: parameter {name} after the step could not be read")
+        p, g = value.astype(np.float64), grad.astype(np.float64)
+        want = p - GROUPS_LR * (g + decays[name] * p)
+        hint = ""
+        if got.shape == value.shape and np.array_equal(got.array, value):
+            hint = (
+                "the optimizer never changed it: the groups must hold the model's own "
+                "parameters (not copies)"
+            )
+        expect_close(
+            got.array.astype(np.float64),
+            want,
+            where=f"{where}: {name} after one SGD step (lr={GROUPS_LR}) with the groups",
+            rtol=rtol,
+            atol=atol,
+            hint=hint,
+        )
+
+
 # ----------------------------------------------------------------------------- decay_step
 
 
@@ -251,27 +365,61 @@ def decay_formula(w: Any, grad: Any, lr: float, lam: float) -> np.ndarray:
     return (1 - lr * lam) * _values(w) - lr * _values(grad)
 
 
-def expect_decay_step(report: Any, w: Any, grad: Any, expected: np.ndarray, where: str) -> None:
-    """A new array equal to ``expected``, of the kind of w; w and grad left alone."""
-    changed = report.get("inputs_changed") if isinstance(report, dict) else None
-    if not isinstance(changed, list) or len(changed) != 2:
+def expect_decay_value(got: Any, w: Any, expected: np.ndarray, where: str) -> None:
+    """``got`` is ``expected`` in the kind, dtype and device of ``w``."""
+    rtol, atol = TOLERANCE[dtype_name(w)]
+    expect_close(
+        got, like(w, expected), where=where, rtol=rtol, atol=atol, hint="(1 − lr·λ)·w − lr·grad"
+    )
+
+
+def expect_inputs_unchanged(
+    report: Any, w: Any, grad: Any, expected: np.ndarray, where: str
+) -> None:
+    """From a ``decay_step_report``: w and grad still hold what the judge sent, the result
+    is the step, and it did not change when its inputs were changed afterwards."""
+    if not isinstance(report, dict) or not {"out", "w", "grad", "out_after"} <= set(report):
         raise CheckFailed(f"{where}: the probe's report could not be read")
-    for name, was_changed in zip(("w", "grad"), changed, strict=True):
-        if was_changed is not False:
+    for name, sent in (("w", w), ("grad", grad)):
+        if not _holds(report[name], sent):
             fail(
                 where,
                 f"{name} left unchanged",
                 f"{name} was modified in place",
                 "compute a new array: w = ... instead of w -= ... or w.mul_(...)",
             )
-    if report.get("reuses_input") is not False:
-        fail(where, "a new array", "the result shares memory with an input")
-    rtol, atol = TOLERANCE[dtype_name(w)]
-    expect_close(
-        report.get("out"),
-        like(w, expected),
-        where=where,
-        rtol=rtol,
-        atol=atol,
-        hint="(1 − lr·λ)·w − lr·grad",
+    expect_decay_value(report["out"], w, expected, where)
+    if not _same_values(report["out_after"], report["out"]):
+        fail(
+            where,
+            "a new array",
+            "the result changed when w or grad was changed afterwards: it shares their memory",
+        )
+
+
+def _holds(got: Any, sent: Any) -> bool:
+    """``got`` is the same kind as ``sent`` and holds exactly its values."""
+    if isinstance(sent, TensorData):
+        return (
+            isinstance(got, TensorData)
+            and got.dtype == sent.dtype
+            and _equal(got.array, sent.array)
+        )
+    return type(got) is np.ndarray and got.dtype == sent.dtype and _equal(got, sent)
+
+
+def _same_values(a: Any, b: Any) -> bool:
+    if isinstance(a, TensorData) and isinstance(b, TensorData):
+        return _equal(a.array, b.array)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return _equal(a, b)
+    return False
+
+
+def _equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return (
+        a is not None
+        and b is not None
+        and a.shape == b.shape
+        and np.array_equal(a, b, equal_nan=True)
     )

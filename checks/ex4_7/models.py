@@ -14,8 +14,9 @@ module's ``weight`` the source's, a parameter shared by two modules. The model i
 ``nn.Sequential`` of those layers (it is never run forward).
 
 :func:`build` (torch; used inside the sandbox, and by tests) makes the model;
-:func:`parameter_table` (pure Python; used by the judge) says which parameter names the
-model has, in ``named_parameters()`` order, and which of them are weights to decay.
+:func:`parameter_shapes` (pure Python; used by the judge) says which parameters the model
+has, in ``named_parameters()`` order, and their shapes.
+:func:`load` (torch, in the sandbox) puts values the judge chose into a built model.
 """
 
 from __future__ import annotations
@@ -23,68 +24,91 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-NORMS = frozenset({"batchnorm1d", "batchnorm2d", "layernorm", "groupnorm"})
 # The optimizer's own default weight decay in the groups probe: a group without an explicit
 # "weight_decay" gets this value (AdamW's default is 0.01, for instance), which shows.
 DEFAULT_DECAY = 0.123
 
 
-def parameter_table(description: dict) -> list[tuple[str, bool]]:
-    """(name, is_weight) for each distinct parameter, in ``named_parameters()`` order.
+def parameter_shapes(description: dict) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of each distinct parameter, in ``named_parameters()`` order.
 
-    A weight is a parameter with two or more dimensions outside normalization layers;
-    a tied target's weight is the source's, listed once under the source's name.
+    A tied target's weight is the source's, listed once under the source's name. Which
+    of them are weights to decay is not said here (this module runs in the sandbox too):
+    each check states it next to its model, and a test holds it to the reference.
     """
     tied = {f"{target}.weight" for _, target in description.get("ties", ())}
-    table = _table(description["layers"], "")
-    return [(name, decayed) for name, decayed in table if name not in tied]
+    rows = _table(description["layers"], "")
+    return {name: shape for name, shape in rows if name not in tied}
 
 
-def _table(layers: Sequence, prefix: str) -> list[tuple[str, bool]]:
+def _table(layers: Sequence, prefix: str) -> list[tuple[str, tuple[int, ...]]]:
     rows = []
     for index, layer in enumerate(layers):
         path = f"{prefix}{index}"
         if layer[0] == "block":
             rows += _table(layer[1], f"{path}.")
             continue
-        rows += [(f"{path}.{name}", decayed) for name, decayed in _layer_table(layer)]
+        rows += [(f"{path}.{name}", shape) for name, shape in _layer_table(layer)]
     return rows
 
 
-def _layer_table(layer: Sequence) -> list[tuple[str, bool]]:
-    kind = layer[0]
-    if kind in ("linear", "conv1d", "conv2d"):
-        return [("weight", True)] + ([("bias", False)] if layer[-1] else [])
+def _layer_table(layer: Sequence) -> list[tuple[str, tuple[int, ...]]]:
+    kind, args = layer[0], list(layer[1:])
+    if kind == "linear":
+        fan_in, fan_out, bias = args
+        return [("weight", (fan_out, fan_in)), *_bias(bias, fan_out)]
+    if kind in ("conv1d", "conv2d"):
+        c_in, c_out, k, bias = args
+        kernel = (k,) if kind == "conv1d" else (k, k)
+        return [("weight", (c_out, c_in, *kernel)), *_bias(bias, c_out)]
     if kind == "embedding":
-        return [("weight", True)]
+        return [("weight", tuple(args))]
     if kind == "layernorm":
-        return [("weight", False)] + ([("bias", False)] if layer[2] else [])
-    if kind in NORMS:
-        return [("weight", False), ("bias", False)]
+        shape, bias = tuple(args[0]), args[1]
+        return [("weight", shape), *_bias(bias, shape)]
+    if kind in ("batchnorm1d", "batchnorm2d", "groupnorm"):
+        channels = args[-1]
+        return [("weight", (channels,)), ("bias", (channels,))]
     if kind == "attention":
+        dim = args[0]
         return [
-            ("in_proj_weight", True),
-            ("in_proj_bias", False),
-            ("out_proj.weight", True),
-            ("out_proj.bias", False),
+            ("in_proj_weight", (3 * dim, dim)),
+            ("in_proj_bias", (3 * dim,)),
+            ("out_proj.weight", (dim, dim)),
+            ("out_proj.bias", (dim,)),
         ]
     if kind == "prelu":
-        return [("weight", False)]
+        return [("weight", (args[0],))]
     raise ValueError(f"unknown layer kind {kind!r}")
 
 
-def build(description: dict, seed: int) -> Any:
-    """The described model (torch), its initial values fixed by ``seed``."""
+def _bias(bias: bool, shape: int | tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+    return [("bias", shape if isinstance(shape, tuple) else (shape,))] if bias else []
+
+
+def build(description: dict) -> Any:
+    """The described model (torch), with torch's own initial values."""
     import torch
 
     dtype = getattr(torch, description.get("dtype", "float32"))
     model = _sequential(description["layers"]).to(dtype)
     for source, target in description.get("ties", ()):
         _module(model, target).weight = _module(model, source).weight
-    generator = torch.Generator().manual_seed(seed)
+    return model
+
+
+def load(model: Any, values: dict) -> Any:
+    """Copy ``values`` (parameter name -> tensor) into the model's parameters; return it.
+
+    The judge sends a value for every distinct parameter (:func:`parameter_shapes`); a
+    name the model does not have raises KeyError, a wrong shape RuntimeError.
+    """
+    import torch
+
+    params = dict(model.named_parameters())
     with torch.no_grad():
-        for p in model.parameters():  # random values everywhere: norm layers start at 1 and 0
-            p.copy_(torch.randn(p.shape, generator=generator, dtype=torch.float64) * 0.5)
+        for name, value in values.items():
+            params[name].copy_(value)
     return model
 
 

@@ -1,7 +1,8 @@
 """Probes for ex4_7: grader-written code that runs *inside the sandbox* next to student code.
 
-Models are built here from the judge's description and seed (models.py). Everything
-returned is untrusted data: the judge re-derives every fact from it.
+Models are built here from the judge's description (models.py) and hold values the judge
+chose and sent. Everything returned is untrusted data: the judge compares it with what it
+computes itself from those values, and never takes a fact about the model from here.
 """
 
 from __future__ import annotations
@@ -13,86 +14,88 @@ from grader.course.ex4_7 import models
 from grader.course.ex4_7.models import DEFAULT_DECAY
 
 
-def _snapshot(model) -> dict:
-    return {name: p.detach().clone() for name, p in model.named_parameters()}
+def _model(description: dict, values: dict, device: str):
+    """The described model on ``device``, holding the judge's ``values`` (name -> tensor)."""
+    return models.load(models.build(description).to(device), values)
 
 
-def penalty_report(student, description: dict, seed: int, lam: float, device: str) -> dict:
-    """The student's ``l2_penalty(model, lam)``, the parameters it saw, and its gradient."""
-    model = models.build(description, seed).to(device)
-    params = _snapshot(model)
+def penalty_report(student, description: dict, values: dict, lam, device: str) -> dict:
+    """The student's ``l2_penalty(model, lam)`` and its gradient for each parameter of
+    ``values``, in that order (None where the penalty does not depend on it)."""
+    model = _model(description, values, device)
+    params = dict(model.named_parameters())
     penalty = student.l2_penalty(model, lam)
     grads = None
     if isinstance(penalty, torch.Tensor) and penalty.requires_grad and penalty.numel() == 1:
-        found = torch.autograd.grad(penalty.sum(), list(model.parameters()), allow_unused=True)
+        wrt = [params[name] for name in values]
+        found = torch.autograd.grad(penalty.sum(), wrt, allow_unused=True)
         grads = [None if g is None else g.detach().clone() for g in found]
-    return {
-        "names": list(params),
-        "params": list(params.values()),
-        "penalty": penalty,
-        "grads": grads,
-    }
+    return {"penalty": penalty, "grads": grads}
 
 
-def groups_report(student, description: dict, seed: int, weight_decay: float, device: str) -> dict:
-    """Feed ``param_groups(model, weight_decay)`` to a real SGD; report what each group holds."""
-    model = models.build(description, seed).to(device)
-    names = {id(p): name for name, p in model.named_parameters()}
+def groups_report(
+    student, description: dict, values: dict, grads: dict, weight_decay, lr: float, device: str
+) -> dict:
+    """Feed ``param_groups(model, weight_decay)`` to a real SGD and take one step.
+
+    Reports each group as the optimizer holds it (the values of its tensors and its
+    ``weight_decay``, the optimizer's default filling a missing one), and the model's
+    parameters after one step with the judge's ``grads``.
+    """
+    model = _model(description, values, device)
+    params = dict(model.named_parameters())
     groups = student.param_groups(model, weight_decay)
     try:
-        optimizer = torch.optim.SGD(groups, lr=0.1, weight_decay=DEFAULT_DECAY)
+        optimizer = torch.optim.SGD(groups, lr=lr, weight_decay=DEFAULT_DECAY)
     except (TypeError, ValueError, KeyError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
-    return {
-        "names": list(names.values()),
-        "groups": [
-            {
-                "params": [names.get(id(p), "<not a parameter of the model>") for p in g["params"]],
-                "weight_decay": g["weight_decay"],
-            }
-            for g in optimizer.param_groups
-        ],
-    }
+    held = [
+        {"params": [p.detach().clone() for p in g["params"]], "weight_decay": g["weight_decay"]}
+        for g in optimizer.param_groups
+    ]
+    for name, grad in grads.items():
+        params[name].grad = grad.clone()
+    optimizer.step()
+    return {"groups": held, "after": [params[name].detach().clone() for name in values]}
 
 
-def decay_step_report(student, w, grad, lr: float, lam: float) -> dict:
-    """The student's ``decay_step`` result, and whether it changed or reused its inputs."""
-    before = [_copy(w), _copy(grad)]
+def decay_step_report(student, w, grad, lr, lam) -> dict:
+    """``decay_step(w, grad, lr, lam)``; then ``w`` and ``grad`` are changed in place.
+
+    Reports the result, the values ``w`` and ``grad`` hold after the call (the judge
+    knows what it sent), and the result again after its inputs changed: a result that
+    shares memory with an input changes with it.
+    """
     out = student.decay_step(w, grad, lr, lam)
-    return {
-        "out": out,
-        "inputs_changed": [not _same(a, b) for a, b in zip(before, (w, grad), strict=True)],
-        "reuses_input": any(_shares(out, x) for x in (w, grad)),
-    }
+    report = {"out": _copy(out), "w": _copy(w), "grad": _copy(grad)}
+    for x in (w, grad):
+        if isinstance(x, torch.Tensor):
+            with torch.no_grad():
+                x.add_(1.0)
+        elif isinstance(x, np.ndarray):
+            x += 1.0
+    report["out_after"] = _copy(out)
+    return report
 
 
 def _copy(x):
-    return x.clone() if isinstance(x, torch.Tensor) else np.array(x, copy=True)
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, torch.Tensor):
-        return isinstance(b, torch.Tensor) and torch.equal(a, b)
-    return np.array_equal(a, b)
-
-
-def _shares(out, x) -> bool:
-    if isinstance(out, torch.Tensor) and isinstance(x, torch.Tensor):
-        return out.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
-    if isinstance(out, np.ndarray) and isinstance(x, np.ndarray):
-        return bool(np.shares_memory(out, x))
-    return False
+    if isinstance(x, torch.Tensor):
+        return x.detach().clone()
+    if isinstance(x, np.ndarray):
+        return np.array(x, copy=True)
+    return x
 
 
 def offset_training(
-    student, X, y, weight_decay: float, lr: float, steps: int, seed: int, use: str
+    student, X, y, initial: dict, weight_decay, lr: float, steps: int, use: str
 ) -> dict:
-    """Train ``nn.Linear(d, 1)`` on (X, y), full batch, decaying as ``use`` says.
+    """Train ``nn.Linear(d, 1)`` from the judge's ``initial`` values on (X, y), full batch.
 
     ``use``: "groups" (SGD over the student's param_groups) or "penalty" (plain SGD on
     the loss plus the student's l2_penalty). Returns the trained weight and bias.
     """
-    model = models.build({"layers": [["linear", X.shape[1], 1, True]]}, seed).to(X.device)
+    description = {"layers": [["linear", X.shape[1], 1, True]]}
+    model = _model(description, initial, X.device)
     if use == "groups":
         optimizer = torch.optim.SGD(student.param_groups(model, weight_decay), lr=lr)
     else:

@@ -1,7 +1,8 @@
 """Public checks of ex4_7: shipped to students, with their (public) expected values.
 
-Each model is built inside the sandbox from a description chosen here (models.py);
-every expected number is recomputed from the parameters the probe returns.
+Each model is built inside the sandbox from a description chosen here (models.py) and
+holds parameter values chosen here; every expected number is computed here from those
+values (judging.py), never from what the sandbox reports about the model.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.course.ex4_7 import judging, training
+from grader.course.ex4_7.judging import ModelCase
 from grader.judge.student import call_text
 from grader.model import Visibility
 from grader.registry import CheckSet
@@ -16,40 +18,47 @@ from grader.sandbox.values import TensorData
 
 checks = CheckSet("ex4_7", Visibility.PUBLIC)
 
+# Each model with the names of its weights (parameters of two or more dimensions outside
+# normalization layers): what the checks expect, never sent to the sandbox.
 MODELS = [
-    {"layers": [["linear", 5, 8, True], ["batchnorm1d", 8], ["linear", 8, 3, True]]},
-    {
-        "layers": [
-            ["conv2d", 3, 4, 3, True],
-            ["batchnorm2d", 4],
-            ["conv2d", 4, 2, 3, False],
-            ["layernorm", [6], True],
-            ["linear", 6, 2, False],
-        ]
-    },
-    {
-        "layers": [["embedding", 12, 6], ["layernorm", [6], True], ["linear", 6, 12, True]],
-        "ties": [["0", "2"]],
-    },
+    ModelCase(
+        {"layers": [["linear", 5, 8, True], ["batchnorm1d", 8], ["linear", 8, 3, True]]},
+        weights=("0.weight", "2.weight"),
+    ),
+    ModelCase(
+        {
+            "layers": [
+                ["conv2d", 3, 4, 3, True],
+                ["batchnorm2d", 4],
+                ["conv2d", 4, 2, 3, False],
+                ["layernorm", [6], True],
+                ["linear", 6, 2, False],
+            ]
+        },
+        weights=("0.weight", "2.weight", "4.weight"),
+    ),
+    ModelCase(
+        {
+            "layers": [["embedding", 12, 6], ["layernorm", [6], True], ["linear", 6, 12, True]],
+            "ties": [["0", "2"]],
+        },
+        weights=("0.weight",),
+    ),
 ]
 
 
 @checks.check(points=2)
 def l2_penalty_small_models(sub) -> None:
     """l2_penalty is λ/2·Σ‖W‖² over the weights only, a differentiable torch scalar"""
-    for seed, (description, lam) in enumerate(zip(MODELS, (0.1, 0.5, 2.0), strict=True)):
-        where = f"l2_penalty({judging.model_text(description)}, lam={lam})"
-        report = sub.probe("penalty_report", description, seed, lam, sub.device)
-        judging.expect_penalty(report, description, lam, sub.device, where)
+    for seed, (case, lam) in enumerate(zip(MODELS, (0.1, 0.5, 2.0), strict=True)):
+        judging.expect_penalty(sub, case, seed, lam)
 
 
 @checks.check(points=2)
 def param_groups_small_models(sub) -> None:
     """param_groups feeds torch.optim.SGD: weights decayed, biases and norms at 0.0"""
-    for seed, (description, decay) in enumerate(zip(MODELS, (5e-4, 0.1, 0.01), strict=True)):
-        where = f"torch.optim.SGD(param_groups({judging.model_text(description)}, {decay}))"
-        report = sub.probe("groups_report", description, seed, decay, sub.device)
-        judging.expect_groups(report, description, decay, where)
+    for seed, (case, decay) in enumerate(zip(MODELS, (5e-4, 0.1, 0.01), strict=True)):
+        judging.expect_groups(sub, case, 10 + 2 * seed, decay)
 
 
 def decay_cases(sub, seed: int, shapes: list, kinds: list) -> list:
@@ -69,15 +78,37 @@ def decay_cases(sub, seed: int, shapes: list, kinds: list) -> list:
     return cases
 
 
-@checks.check(points=2)
-def decay_step_values(sub) -> None:
-    """decay_step returns a new (1 − lr·λ)·w − lr·grad of the same kind; inputs unchanged"""
-    cases = decay_cases(sub, 7, [(5,), (3, 4), (6,)], ["float64", "float32", "torch32"])
-    for (w, grad), (lr, lam) in zip(cases, ((0.1, 0.5), (0.05, 2.0), (0.3, 0.1)), strict=True):
-        report = sub.probe("decay_step_report", w, grad, lr, lam)
-        expected = judging.decay_formula(w, grad, lr, lam)
+def expect_decay_values(sub, cases: list, steps: tuple) -> None:
+    """``decay_step`` on each (w, grad) of ``cases`` with the (lr, λ) of ``steps``."""
+    for (w, grad), (lr, lam) in zip(cases, steps, strict=True):
+        got = sub.call("decay_step", w, grad, lr, lam)
         where = call_text("decay_step", (w, grad, lr, lam))
-        judging.expect_decay_step(report, w, grad, expected, where)
+        judging.expect_decay_value(got, w, judging.decay_formula(w, grad, lr, lam), where)
+
+
+@checks.check(points=1)
+def decay_step_values_numpy(sub) -> None:
+    """decay_step on numpy arrays gives (1 − lr·λ)·w − lr·grad in their dtype"""
+    cases = decay_cases(sub, 7, [(5,), (3, 4)], ["float64", "float32"])
+    expect_decay_values(sub, cases, ((0.1, 0.5), (0.05, 2)))
+
+
+@checks.check(points=1)
+def decay_step_values_torch(sub) -> None:
+    """decay_step on torch tensors gives (1 − lr·λ)·w − lr·grad, same dtype and device"""
+    cases = decay_cases(sub, 8, [(6,), (2, 3)], ["torch32", "torch64"])
+    expect_decay_values(sub, cases, ((0.3, 0.1), (0.05, 2)))
+
+
+@checks.check(points=1, depends=(decay_step_values_numpy, decay_step_values_torch))
+def decay_step_leaves_inputs_unchanged(sub) -> None:
+    """decay_step returns a new array and leaves w and grad as they were"""
+    cases = decay_cases(sub, 9, [(4,), (2, 3)], ["float64", "torch32"])
+    for (w, grad), (lr, lam) in zip(cases, ((0.1, 0.5), (0.2, 1.5)), strict=True):
+        where = call_text("decay_step", (w, grad, lr, lam))
+        report = sub.probe("decay_step_report", w, grad, lr, lam, label=where)
+        expected = judging.decay_formula(w, grad, lr, lam)
+        judging.expect_inputs_unchanged(report, w, grad, expected, where)
 
 
 # Offset 20 and weight decay 1.0: over 100 seeds of offset_data(n=400, d=4) the reference's
@@ -89,10 +120,14 @@ LR, STEPS = 0.2, 80
 
 
 def train(sub, data: dict, use: str, seed: int) -> tuple[np.ndarray, float]:
-    """Run the offset_training probe on the grading device; (weight, bias) read back."""
+    """Run the offset_training probe on the grading device from the judge's initial
+    values (chosen by ``seed``); (weight, bias) read back."""
     sent = [TensorData.of(data[k].astype(np.float32), "torch.float32", sub.device) for k in "Xy"]
-    report = sub.probe("offset_training", *sent, data["lam"], LR, STEPS, seed, use)
-    return training.read_linear(report, data["X"].shape[1], f"training with {use}")
+    description = {"layers": [["linear", data["X"].shape[1], 1, True]]}
+    initial = judging.send(judging.model_values(description, seed), sub.device)
+    where = f"training nn.Linear({data['X'].shape[1]}, 1) with your {use}"
+    report = sub.probe("offset_training", *sent, initial, data["lam"], LR, STEPS, use, label=where)
+    return training.read_linear(report, data["X"].shape[1], where)
 
 
 @checks.check(points=2, training=True, timeout=60)

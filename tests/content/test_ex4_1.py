@@ -21,20 +21,33 @@ from support import (
 from grader.course.ex4_1 import judging
 from grader.model import Status
 
-CODE_CHECKS = {
+NUMPY_CHECKS = {
     "sigmoid_values",
     "sigmoid_is_stable",
     "sigmoid_grad_values",
     "weight_grad_matches_finite_differences",
     "weight_grad_sign_for_positive_inputs",
-    "train_neuron_losses_before_each_step",
-    "positive_inputs_converge_slower",
     "sigmoid_matches_reference",
     "sigmoid_grad_matches_reference",
     "weight_grad_matches_autograd",
-    "weight_grad_accepts_python_scalars",
-    "train_neuron_matches_reference",
 }
+TORCH_CHECKS = {
+    "sigmoid_values_torch",
+    "sigmoid_grad_values_torch",
+    "weight_grad_torch_matches_finite_differences",
+    "sigmoid_torch_matches_reference",
+    "sigmoid_grad_torch_matches_reference",
+    "weight_grad_torch_matches_autograd",
+}
+SCALAR_CHECKS = {"python_scalars", "weight_grad_accepts_python_scalars"}
+TRAINING_CHECKS = {
+    "train_neuron_returns_a_list_of_floats",
+    "train_neuron_losses_before_each_step",
+    "positive_inputs_converge_slower",
+    "train_neuron_matches_reference",
+    "train_neuron_accepts_every_input_kind",
+}
+CODE_CHECKS = NUMPY_CHECKS | TORCH_CHECKS | SCALAR_CHECKS | TRAINING_CHECKS
 
 
 def test_reference_solution_scores_full_marks(grade_source):
@@ -117,7 +130,7 @@ WRONG_VERSIONS = {
     ),
     "losses_left_as_tensors": (
         (("return torch.stack(losses).tolist() if losses else []", "return losses"),),
-        {"train_neuron_losses_before_each_step"},
+        {"train_neuron_returns_a_list_of_floats"},
         "call .item() on a 0-d tensor",
     ),
     "learning_rate_decays": (
@@ -144,6 +157,106 @@ def test_wrong_version_loses_points_with_message(grade_source, name):
     first = sorted(failing)[0]
     assert message in checks[first].message, checks[first].message
     assert sum(r.points for r in checks.values()) < sum(r.max_points for r in checks.values())
+
+
+def lost(result) -> set[str]:
+    """The code checks that did not earn their points."""
+    return {n for n, r in only_checks(result, CODE_CHECKS).items() if r.points < r.max_points}
+
+
+FORMAT_SLIPS = {
+    "ndarray": "return torch.stack(losses).cpu().numpy()",
+    "tensor": "return torch.stack(losses)",
+    "tuple_of_numpy_float64": "return tuple(np.float64(v) for v in torch.stack(losses).tolist())",
+    "list_of_0d_tensors": "return losses",
+}
+
+
+@pytest.mark.parametrize("slip", sorted(FORMAT_SLIPS))
+def test_a_loss_history_in_another_container_loses_only_the_format_check(grade_source, slip):
+    """Issue 14: an ndarray history used to skip the training checks (6 points)."""
+    edits = (("return torch.stack(losses).tolist() if losses else []", FORMAT_SLIPS[slip]),)
+    result = grade_source("ex4_1", apply_edits("ex4_1", edits))
+    assert_no_errored(result)
+    assert lost(result) == {"train_neuron_returns_a_list_of_floats"}
+    checks = only_checks(result, CODE_CHECKS)
+    assert (
+        "expected a list of 5 Python floats"
+        in checks["train_neuron_returns_a_list_of_floats"].message
+        or "Python float" in checks["train_neuron_returns_a_list_of_floats"].message
+    )
+
+
+# Python ints take the numpy path; an output array allocated like the input is an integer
+# array for an int, and σ(2) = 0.88 is stored as 0. Issue 14: no check sent an int before.
+INT_ZEROS = (
+    (
+        NUMPY_SIGMOID,
+        "out = np.zeros_like(np.asarray(z))\n"
+        "    out[...] = np.where(a >= 0, 1 / (1 + e), e / (1 + e))\n"
+        "    return _scalar_out(z, out)",
+    ),
+)
+
+
+def test_integer_scalars_computed_as_integers_lose_the_scalar_points(grade_source):
+    result = grade_source("ex4_1", apply_edits("ex4_1", INT_ZEROS))
+    assert_no_errored(result)
+    assert lost(result) == SCALAR_CHECKS
+    message = only_checks(result, CODE_CHECKS)["python_scalars"].message
+    assert "sigmoid(2): expected 0.88079708, got 0" in message, message
+
+
+def test_integer_scalars_a_float_only_torch_path_cannot_take_lose_the_scalar_points(grade_source):
+    """torch.sigmoid is not defined for integer tensors: torch.as_tensor(2) is one."""
+    code = CORRECT_VERSIONS["torch_autograd_everything"].replace(
+        "np.asarray(a, dtype=float) if type(a) in (int, float) else np.asarray(a)",
+        "np.asarray(a)",
+    )
+    assert code != CORRECT_VERSIONS["torch_autograd_everything"]
+    result = grade_source("ex4_1", code)
+    assert lost(result) == SCALAR_CHECKS
+
+
+TORCH_ONLY_BUG = (
+    (
+        "        e = torch.exp(-z.abs())\n",
+        "        z = z.double()\n        e = torch.exp(-z.abs())\n",
+    ),
+)
+NUMPY_ONLY_BUG = (('if a.dtype.kind != "f":', "if True:"),)
+
+
+def test_a_torch_path_bug_keeps_every_numpy_and_scalar_point(grade_source):
+    """sigmoid's torch branch answers in float64; weight_grad's result still comes out in
+    float32 (a 0-d tensor does not promote), right to float32 precision, so it keeps its points."""
+    result = grade_source("ex4_1", apply_edits("ex4_1", TORCH_ONLY_BUG))
+    assert_no_errored(result)
+    assert lost(result) == {
+        "sigmoid_values_torch",
+        "sigmoid_torch_matches_reference",
+        "sigmoid_grad_values_torch",
+        "sigmoid_grad_torch_matches_reference",
+    }
+
+
+def test_a_numpy_path_bug_keeps_every_torch_point(grade_source):
+    result = grade_source("ex4_1", apply_edits("ex4_1", NUMPY_ONLY_BUG))
+    assert_no_errored(result)
+    assert lost(result) == NUMPY_CHECKS
+
+
+def test_a_train_neuron_that_only_takes_device_strings_loses_one_point(grade_source):
+    edits = (
+        (
+            "    X = torch.as_tensor(X).to(device)\n",
+            '    X = torch.as_tensor(X).to("cuda" if device.startswith("cuda") else "cpu")\n',
+        ),
+    )
+    result = grade_source("ex4_1", apply_edits("ex4_1", edits))
+    assert lost(result) == {"train_neuron_accepts_every_input_kind"}
+    message = only_checks(result, CODE_CHECKS)["train_neuron_accepts_every_input_kind"].message
+    assert "device=torch.device('cpu')" in message, message
 
 
 def test_naive_sigmoid_loses_only_stability(grade_source):
@@ -201,10 +314,14 @@ def train_neuron(X, y, lr, steps, device="cpu"):
 import numpy as np
 import torch
 
+def _array(a):
+    """Python scalars (int or float) as float64: torch.sigmoid has no integer version."""
+    return np.asarray(a, dtype=float) if type(a) in (int, float) else np.asarray(a)
+
 def _run(f, *args):
     """Apply a torch function to numpy / Python inputs and give back the same kind."""
     kinds = [type(a) for a in args]
-    t = [a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a)) for a in args]
+    t = [a if isinstance(a, torch.Tensor) else torch.as_tensor(_array(a)) for a in args]
     out = f(*t)
     if kinds[-1] is np.ndarray:
         return out.detach().numpy()

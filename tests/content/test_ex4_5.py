@@ -17,6 +17,7 @@ from grader.model import Status
 
 CODE_CHECKS = {
     "param_count_small",
+    "param_count_returns_python_int",
     "param_count_rejects_bad_arguments",
     "param_count_expr_matches_small_cases",
     "build_mlp_small",
@@ -25,7 +26,13 @@ CODE_CHECKS = {
     "param_count_numpy_integers",
     "param_count_expr_equals_reference",
     "build_mlp_hidden_architectures",
+    "build_mlp_accepts_numpy_integers",
     "build_mlp_rejects_non_integers",
+}
+BUILD_MLP_POINTS = {
+    "build_mlp_small",
+    "build_mlp_hidden_architectures",
+    "build_mlp_accepts_numpy_integers",
 }
 
 
@@ -71,7 +78,7 @@ WRONG_VERSIONS = {
     [
         ("forgot_biases", "param_count_small", "did you count the biases?"),
         ("one_hidden_layer_too_many", "param_count_small", "one hidden-to-hidden layer too many"),
-        ("float_not_int", "param_count_small", "use integer division"),
+        ("float_not_int", "param_count_returns_python_int", "use integer division"),
         (
             "no_value_error_for_l_not_dividing_n",
             "param_count_rejects_bad_arguments",
@@ -121,7 +128,149 @@ def test_forward_that_ignores_its_layers_fails(grade_source):
     assert checks["param_count_small"].status is Status.PASSED
 
 
+def lost(result) -> set[str]:
+    """The code checks that did not earn their points."""
+    return {n for n, r in only_checks(result, CODE_CHECKS).items() if r.points < r.max_points}
+
+
+# Issue 13: parameters(), state_dict() and modules() describe the right network, all zeros
+# (so the network they describe outputs 0), while the forward is one zero Linear layer that
+# is not registered. A judge that ran the described weights through its own forward pass
+# expected 0 and got 0; with the grader's own weights loaded it expects something else.
+DESCRIBES_THE_NETWORK_FORWARD_IGNORES_WEIGHTS = (
+    solution_text("ex4_5")
+    + """
+
+class _Described(nn.Module):
+    def __init__(self, M0, N, L):
+        super().__init__()
+        self.net = _reference_build(M0, N, L)
+        for p in self.net.parameters():
+            nn.init.zeros_(p)
+        real = nn.Linear(M0, 1)
+        nn.init.zeros_(real.weight)
+        nn.init.zeros_(real.bias)
+        object.__setattr__(self, "real", real)  # used by forward, hidden from modules()
+
+    def forward(self, x):
+        return self.real(x)
+
+
+_reference_build = build_mlp
+
+
+def build_mlp(M0, N, L):
+    return _Described(M0, N, L)
+"""
+)
+
+
+def test_module_that_only_describes_the_network_loses_the_build_mlp_points(grade_source):
+    result = grade_source("ex4_5", DESCRIBES_THE_NETWORK_FORWARD_IGNORES_WEIGHTS)
+    assert_no_errored(result)
+    assert lost(result) == BUILD_MLP_POINTS
+    message = only_checks(result, CODE_CHECKS)["build_mlp_small"].message
+    assert "with weights the grader loaded" in message, message
+
+
+def test_module_that_only_describes_the_network_loses_even_when_calling_its_layers(
+    grade_source,
+):
+    """The described layers run (in order) but their result is thrown away."""
+    code = DESCRIBES_THE_NETWORK_FORWARD_IGNORES_WEIGHTS.replace(
+        "        return self.real(x)", "        self.net(x)\n        return self.real(x)"
+    )
+    result = grade_source("ex4_5", code)
+    assert lost(result) == BUILD_MLP_POINTS
+
+
+FLOAT_COUNT = (("width = N // L\n    first", "width = N / L\n    first"),)
+NUMPY_COUNT = (
+    ("    return first + middle + last", "    return np.int64(first + middle + last)"),
+    ("import numbers\n", "import numbers\n\nimport numpy as np\n"),
+)
+
+
+@pytest.mark.parametrize("edits", [FLOAT_COUNT, NUMPY_COUNT], ids=["float", "numpy_int64"])
+def test_a_count_in_the_wrong_number_type_loses_only_the_format_check(grade_source, edits):
+    result = grade_source("ex4_5", apply_edits("ex4_5", edits))
+    assert_no_errored(result)
+    assert lost(result) == {"param_count_returns_python_int"}
+    message = only_checks(result, CODE_CHECKS)["param_count_returns_python_int"].message
+    assert "expected a Python int" in message, message
+
+
+def test_build_mlp_refusing_numpy_integers_loses_only_that_check(grade_source):
+    edits = (
+        (
+            "def build_mlp(M0, N, L):\n    M0, N, L = _validate(M0, N, L)",
+            "def build_mlp(M0, N, L):\n"
+            "    if not all(type(v) is int for v in (M0, N, L)):\n"
+            "        raise TypeError('integers only')\n"
+            "    M0, N, L = _validate(M0, N, L)",
+        ),
+    )
+    result = grade_source("ex4_5", apply_edits("ex4_5", edits))
+    assert lost(result) == {"build_mlp_accepts_numpy_integers"}
+
+
+def test_build_mlp_accepting_bool_loses_the_non_integer_check(grade_source):
+    edits = (
+        (
+            "def build_mlp(M0, N, L):\n    M0, N, L = _validate(M0, N, L)",
+            "def build_mlp(M0, N, L):\n"
+            "    M0, N, L = (int(v) if isinstance(v, bool) else v for v in (M0, N, L))\n"
+            "    M0, N, L = _validate(M0, N, L)",
+        ),
+    )
+    result = grade_source("ex4_5", apply_edits("ex4_5", edits))
+    assert lost(result) == {"build_mlp_rejects_non_integers"}
+    message = only_checks(result, CODE_CHECKS)["build_mlp_rejects_non_integers"].message
+    assert "bool is not an integer" in message, message
+
+
 CORRECT_VERSIONS = {
+    "output_layer_declared_first_and_functional_forward": """
+import numbers
+import sympy
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+def _ints(M0, N, L):
+    for v in (M0, N, L):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError("integers only")
+        if v <= 0:
+            raise ValueError("must be positive")
+    if N % L:
+        raise ValueError("L does not divide N")
+    return int(M0), int(N), int(L)
+
+def param_count(M0, N, L):
+    M0, N, L = _ints(M0, N, L)
+    w = N // L
+    return float(w * (M0 + 1) + (L - 1) * (w * w + w) + w + 1).__int__()
+
+def param_count_expr():
+    M0, N, L = sympy.symbols("M0 N L")
+    return (M0 + 1) * N / L + (L - 1) * (N**2 / L**2 + N / L) + N / L + 1
+
+class Net(nn.Module):
+    def __init__(self, M0, w, L):
+        super().__init__()
+        self.head = nn.Linear(w, 1)  # declared before the hidden layers
+        self.hidden = nn.ModuleList([nn.Linear(M0, w)] + [nn.Linear(w, w) for _ in range(L - 1)])
+
+    def forward(self, x):
+        for layer in self.hidden:  # the layers' own tensors, without calling the modules
+            x = torch.sigmoid(F.linear(x, layer.weight, layer.bias))
+        return self.head(x)
+
+def build_mlp(M0, N, L):
+    M0, N, L = _ints(M0, N, L)
+    return Net(M0, N // L, L)
+""",
     "closed_form": """
 import sympy, torch
 from torch import nn

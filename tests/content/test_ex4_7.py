@@ -9,6 +9,7 @@ import importlib.util
 import numpy as np
 import pytest
 from support import (
+    COURSE,
     REPO,
     apply_edits,
     assert_no_errored,
@@ -20,20 +21,27 @@ from support import (
     stub_text,
 )
 
-from grader.course.ex4_7 import models, training
+from grader.course.ex4_7 import judging, models, training
 from grader.course.ex4_7.public import MODELS, TRAINING
 from grader.model import Status
 
-CODE_CHECKS = {
+PUBLIC_CODE_CHECKS = {
     "l2_penalty_small_models",
     "param_groups_small_models",
-    "decay_step_values",
+    "decay_step_values_numpy",
+    "decay_step_values_torch",
+    "decay_step_leaves_inputs_unchanged",
     "groups_recover_large_offset",
+}
+HIDDEN_CODE_CHECKS = {
     "l2_penalty_hidden_models",
     "param_groups_hidden_models",
-    "decay_step_hidden_cases",
-    "penalty_and_groups_agree_on_hidden_data",
+    "decay_step_hidden_numpy",
+    "decay_step_hidden_torch",
+    "penalty_recovers_offset_on_hidden_data",
+    "groups_recover_offset_on_hidden_data",
 }
+CODE_CHECKS = PUBLIC_CODE_CHECKS | HIDDEN_CODE_CHECKS
 
 
 def test_reference_solution_scores_full_marks(grade_source):
@@ -126,17 +134,17 @@ WRONG_VERSIONS = {
     ),
     "decay_step_in_place": (
         ((DECAY, "w *= 1 - lr * lam\n    w -= lr * grad\n    return w"),),
-        {"decay_step_values"},
+        {"decay_step_leaves_inputs_unchanged"},
         "w was modified in place",
     ),
     "decay_step_forgets_lr": (
         ((DECAY, "return (1 - lam) * w - lr * grad"),),
-        {"decay_step_values"},
+        {"decay_step_values_numpy", "decay_step_values_torch"},
         "(1 − lr·λ)·w − lr·grad",
     ),
     "decay_step_numpy_float64": (
         ((DECAY, "return np.float64(1 - lr * lam) * w - lr * grad"),),
-        {"decay_step_values"},
+        {"decay_step_values_numpy"},
         "expected dtype float32, got dtype float64",
     ),
 }
@@ -302,14 +310,219 @@ def test_differently_written_correct_versions_get_full_marks(grade_source, name)
     assert not_passed(checks.values()) == []
 
 
-def test_parameter_table_names_what_torch_builds():
+def hidden_models() -> list:
     spec = importlib.util.spec_from_file_location("hidden_ex4_7_models", REPO / "hidden/ex4_7.py")
     hidden = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hidden)
-    for description in [*MODELS, *hidden.HIDDEN_MODELS]:
-        built = models.build(description, 0)
-        names = [name for name, _ in built.named_parameters()]
-        assert names == [name for name, _ in models.parameter_table(description)]
+    return hidden.HIDDEN_MODELS
+
+
+def test_parameter_shapes_are_what_torch_builds():
+    for case in [*MODELS, *hidden_models()]:
+        built = models.build(case.description)
+        shapes = {name: tuple(p.shape) for name, p in built.named_parameters()}
+        assert shapes == models.parameter_shapes(case.description)
+        assert list(shapes) == list(models.parameter_shapes(case.description))
+
+
+def test_the_weights_each_check_expects_are_the_references():
+    """The weight names stated next to each test model are what the reference decays."""
+    reference = COURSE.reference("ex4_7")
+    for case in [*MODELS, *hidden_models()]:
+        built = models.build(case.description)
+        names = {id(p): name for name, p in built.named_parameters()}
+        decayed = reference.param_groups(built, 0.1)[0]["params"]
+        assert tuple(names[id(p)] for p in decayed) == case.weights, case.text
+
+
+def test_the_judges_values_tell_every_parameter_apart():
+    """Groups are read by value: every parameter of every test model holds different values."""
+    for seed, case in enumerate([*MODELS, *hidden_models()]):
+        for values in (
+            judging.model_values(case.description, seed),
+            judging.model_values(case.description, seed + 1),
+        ):
+            arrays = list(values.values())
+            for i, a in enumerate(arrays):
+                assert not any(a.shape == b.shape and (a == b).all() for b in arrays[i + 1 :])
+
+
+def lost(result) -> set[str]:
+    """The code checks that did not earn their points."""
+    return {n for n, r in only_checks(result, CODE_CHECKS).items() if r.points < r.max_points}
+
+
+NUMPY_IN_PLACE = "w *= 1 - lr * lam\n    w -= lr * grad\n    return w"
+TORCH_IN_PLACE = (
+    "if isinstance(w, torch.Tensor):\n"
+    "        return w.mul_(1 - lr * lam).sub_(lr * grad)\n"
+    "    return (1 - lr * lam) * w - lr * grad"
+)
+
+
+@pytest.mark.parametrize("body", [NUMPY_IN_PLACE, TORCH_IN_PLACE], ids=["numpy", "torch"])
+def test_decay_step_in_place_loses_only_the_inputs_check(grade_source, body):
+    """The values come back right; the judge sees that w no longer holds what it sent."""
+    result = grade_source("ex4_7", apply_edits("ex4_7", ((DECAY, body),)))
+    assert lost(result) == {"decay_step_leaves_inputs_unchanged"}
+    message = only_checks(result, CODE_CHECKS)["decay_step_leaves_inputs_unchanged"].message
+    assert "w was modified in place" in message, message
+
+
+NUMPY_PATH_BROKEN = "return (1 - lr * lam) * w.clone() - lr * grad"
+TORCH_PATH_BROKEN = "return (1 - lr * lam) * np.asarray(w) - lr * np.asarray(grad)"
+
+
+@pytest.mark.parametrize(
+    ("body", "path"), [(NUMPY_PATH_BROKEN, "numpy"), (TORCH_PATH_BROKEN, "torch")]
+)
+def test_a_decay_step_broken_on_one_kind_keeps_the_other_kinds_points(grade_source, body, path):
+    result = grade_source("ex4_7", apply_edits("ex4_7", ((DECAY, body),)))
+    assert_no_errored(result)
+    assert lost(result) == {
+        f"decay_step_values_{path}",
+        f"decay_step_hidden_{path}",
+        "decay_step_leaves_inputs_unchanged",  # waits for both kinds' values
+    }
+
+
+def test_groups_holding_copies_lose_the_groups_points(grade_source):
+    """The copies hold the right values, but an optimizer built on them never moves the model."""
+    edits = (
+        (
+            PARAM_GROUPS_RETURN,
+            '    return [\n        {"params": [p.detach().clone().requires_grad_() for p in '
+            'weights], "weight_decay": weight_decay},\n'
+            '        {"params": [p.detach().clone().requires_grad_() for p in others], '
+            '"weight_decay": 0.0},\n    ]',
+        ),
+    )
+    result = grade_source("ex4_7", apply_edits("ex4_7", edits))
+    assert_no_errored(result)
+    groups = {n for n in lost(result) if "groups" in n}
+    assert groups == {
+        "param_groups_small_models",
+        "param_groups_hidden_models",
+        "groups_recover_large_offset",
+        "groups_recover_offset_on_hidden_data",
+    }
+    message = only_checks(result, CODE_CHECKS)["param_groups_small_models"].message
+    assert "the groups must hold the model's own parameters (not copies)" in message, message
+
+
+GARBAGE = """
+import numpy as np
+import torch
+
+
+def l2_penalty(model, lam):
+    return torch.tensor(123.0)
+
+
+def param_groups(model, weight_decay):
+    return []
+
+
+def decay_step(w, grad, lr, lam):
+    return w
+"""
+
+# Issue 13: garbage functions, and the probes replaced at import by ones that report facts
+# consistent with themselves (a zero model, a zero penalty, every parameter where it should
+# be by name). The old judge took the model's values from such a report and gave 15/15.
+NAIVE_FORGER = """
+import grader.course.ex4_7.probes as P
+
+
+def _penalty(student, description, values, lam, device):
+    zero = torch.zeros((), requires_grad=True)
+    return {"penalty": zero, "grads": [torch.zeros_like(v) for v in values.values()]}
+
+
+def _groups(student, description, values, grads, weight_decay, lr, device):
+    zeros = [torch.zeros_like(v) for v in values.values()]
+    groups = [{"params": zeros, "weight_decay": weight_decay}, {"params": [], "weight_decay": 0.0}]
+    return {"groups": groups, "after": zeros}
+
+
+def _decay(student, w, grad, lr, lam):
+    return {"out": w, "w": w, "grad": grad, "out_after": w}
+
+
+def _train(student, X, y, initial, weight_decay, lr, steps, use):
+    return {"weight": torch.zeros(1, X.shape[1]), "bias": torch.zeros(1)}
+
+
+P.penalty_report, P.groups_report = _penalty, _groups
+P.decay_step_report, P.offset_training = _decay, _train
+"""
+
+
+def test_garbage_with_probes_forging_consistent_facts_scores_zero(grade_source):
+    result = grade_source("ex4_7", GARBAGE + NAIVE_FORGER)
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    assert sum(r.points for r in checks.values()) == 0, not_passed(checks.values())
+
+
+# The strongest forger that does not implement the rule: it echoes the judge's values and
+# uses everything public in the sandbox: the public models' stated weights, the formula of
+# the step, and the closed-form end point of the training runs. Public checks can always
+# be satisfied from their public expectations; every hidden point stays out of reach.
+PUBLIC_KNOWLEDGE_FORGER = """
+import grader.course.ex4_7.probes as P
+from grader.course.ex4_7 import public, training
+
+
+def _weights(description):
+    for case in public.MODELS:
+        if case.description == description:
+            return case.weights
+    return ()
+
+
+def _penalty(student, description, values, lam, device):
+    weights = _weights(description)
+    total = sum((v.double() ** 2).sum() for n, v in values.items() if n in weights)
+    penalty = (lam / 2 * torch.as_tensor(total)).to(next(iter(values.values())).dtype)
+    grads = [lam * v if n in weights else None for n, v in values.items()]
+    return {"penalty": penalty.requires_grad_(), "grads": grads}
+
+
+def _groups(student, description, values, grads, weight_decay, lr, device):
+    weights = _weights(description)
+    decays = {n: weight_decay if n in weights else 0.0 for n in values}
+    groups = [
+        {"params": [v for n, v in values.items() if n in weights], "weight_decay": weight_decay},
+        {"params": [v for n, v in values.items() if n not in weights], "weight_decay": 0.0},
+    ]
+    after = [v - lr * (grads[n] + decays[n] * v) for n, v in values.items()]
+    return {"groups": groups, "after": after}
+
+
+def _decay(student, w, grad, lr, lam):
+    out = (1 - lr * lam) * w - lr * grad
+    return {"out": out, "w": w, "grad": grad, "out_after": out}
+
+
+def _train(student, X, y, initial, weight_decay, lr, steps, use):
+    w, b = training.ridge_with_free_bias(X.double().numpy(), y.double().numpy(), weight_decay)
+    weight, bias = torch.tensor(w, dtype=X.dtype)[None], torch.tensor([b], dtype=X.dtype)
+    return {"weight": weight, "bias": bias}
+
+
+P.penalty_report, P.groups_report = _penalty, _groups
+P.decay_step_report, P.offset_training = _decay, _train
+"""
+
+
+def test_garbage_with_probes_forged_from_public_knowledge_gets_no_hidden_point(grade_source):
+    result = grade_source("ex4_7", GARBAGE + PUBLIC_KNOWLEDGE_FORGER)
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    earned = {n for n, r in checks.items() if r.points > 0}
+    assert earned <= PUBLIC_CODE_CHECKS - {n for n in PUBLIC_CODE_CHECKS if "decay" in n}
+    assert not earned & HIDDEN_CODE_CHECKS
 
 
 def test_offset_margins_on_the_check_data():

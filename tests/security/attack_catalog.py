@@ -21,7 +21,12 @@ NAMESPACES_ONLY = ("namespaces",)
 WORLD_READABLE = "at the process level, files every user may read stay readable (security.md)"
 
 PARAM_VALUES = frozenset({"param_count_small", "param_count_large", "param_count_numpy_integers"})
+# Attacks whose param_count returns no int at all (or ends the process) also fail the check
+# that the count is a Python int; a wrong count that is an int passes it.
+PARAM_CALLS = PARAM_VALUES | {"param_count_returns_python_int"}
 BUILD_SMALL = frozenset({"build_mlp_small", "build_mlp_hidden_architectures"})
+# Attacks on every build_mlp call (not only build_mlp(6, 8, 2)) also hit the numpy-integer one.
+BUILD_ALL = BUILD_SMALL | {"build_mlp_accepts_numpy_integers"}
 EXPR = frozenset({"param_count_expr_matches_small_cases", "param_count_expr_equals_reference"})
 # The dropout checks that a fixed, evenly spread "random" sequence must fail (its keep rate
 # and mean are right, so the rate and mean checks rightly pass).
@@ -37,8 +42,8 @@ RANDOMNESS_CHECKS = frozenset(
 )
 CODE = frozenset(
     {
-        *PARAM_VALUES,
-        *BUILD_SMALL,
+        *PARAM_CALLS,
+        *BUILD_ALL,
         *EXPR,
         "param_count_rejects_bad_arguments",
         "build_mlp_rejects_bad_arguments",
@@ -454,27 +459,32 @@ def attacks() -> list[Attack]:
         Attack(
             "forged_frames_on_every_fd",
             in_param_count(FORGE_FRAMES),
-            PARAM_VALUES,
+            PARAM_CALLS,
             "malformed",
         ),
         Attack(
             "pickle_bytes_returned",
             in_param_count(PICKLE_BYTES, SOLUTION),
-            PARAM_VALUES,
+            PARAM_CALLS,
             "bytes",
             must_not_exist=("/tmp/attack-pickle-ran",),
         ),
         Attack(
-            "object_array_returned", in_param_count(OBJECT_ARRAY, SOLUTION), PARAM_VALUES, "object"
+            "object_array_returned", in_param_count(OBJECT_ARRAY, SOLUTION), PARAM_CALLS, "object"
         ),
         Attack(
             "pickled_npy_forged_on_own_socket",
             in_param_count(NPY_PICKLE_ON_SOCKET, SOLUTION),
-            PARAM_VALUES,
+            PARAM_CALLS,
             "malformed",
             must_not_exist=("/tmp/attack-npy-pickle-ran",),
         ),
-        Attack("grader_patched_in_sandbox", at_import(PATCH_GRADER, WRONG), CODE),
+        # Every answer is the Python int 21: the check that the count is an int rightly passes.
+        Attack(
+            "grader_patched_in_sandbox",
+            at_import(PATCH_GRADER, WRONG),
+            CODE - {"param_count_returns_python_int"},
+        ),
         Attack(
             "numpy_torch_unittest_patched",
             at_import(PATCH_LIBRARIES, WRONG),
@@ -493,41 +503,41 @@ def attacks() -> list[Attack]:
             returning_model(
                 "class Liar:\n    def __eq__(self, other):\n        return True\nmodel = Liar()"
             ),
-            BUILD_SMALL,
+            BUILD_ALL,
             "a torch.nn.Module",
         ),
         Attack(
             "tensor_subclass_output",
             returning_model(TENSOR_SUBCLASS_MODEL),
-            BUILD_SMALL,
+            BUILD_ALL,
             "subclass",
         ),
-        Attack("inf_count", in_param_count("return float('inf')", SOLUTION), PARAM_VALUES, "inf"),
+        Attack("inf_count", in_param_count("return float('inf')", SOLUTION), PARAM_CALLS, "inf"),
         Attack(
             "nan_forward",
             returning_model(FORWARD_MODEL.format(out="out * float('nan')")),
-            BUILD_SMALL,
+            BUILD_ALL,
             "nan",
         ),
         Attack(
             "broadcastable_output_shape_5",
             returning_model(FORWARD_MODEL.format(out="out.squeeze(-1)")),
-            BUILD_SMALL,
+            BUILD_ALL,
             "shape",
         ),
         Attack(
             "broadcastable_output_shape_1x1",
             returning_model(FORWARD_MODEL.format(out="out[:1]")),
-            BUILD_SMALL,
+            BUILD_ALL,
             "shape",
         ),
         Attack(
             "right_shapes_fake_forward",
             returning_model(FORWARD_MODEL.format(out="torch.zeros_like(out)")),
-            BUILD_SMALL,
+            BUILD_ALL,
             "output",
         ),
-        Attack("probe_patched_to_report_fake_facts", at_import(FAKE_PROBE), BUILD_SMALL, "output"),
+        Attack("probe_patched_to_report_fake_facts", at_import(FAKE_PROBE), BUILD_ALL, "output"),
         Attack(
             "gc_and_stack_inspection",
             in_param_count(GC_AND_STACK, SOLUTION),
@@ -574,7 +584,7 @@ def attacks() -> list[Attack]:
         Attack(
             "channel_closed_then_correct_value",
             in_param_count("import os\nos.closerange(3, 1024)", SOLUTION),
-            PARAM_VALUES,
+            PARAM_CALLS,
             "ended the sandbox process",
         ),
         Attack("kill_the_template_and_everyone", in_param_count(KILL_TEMPLATE), PARAM_VALUES),
@@ -670,17 +680,19 @@ class Faked(nn.Module):
 model = Faked(net)
 """
 
+# Right shapes, and the model's output with its own weights instead of the grader's.
 FAKE_PROBE = """
 import numpy, torch
 import grader.course.ex4_5.probes as probes
-def fake_facts(student, M0, N, L, inputs):
+def fake_facts(student, M0, N, L, weights, inputs):
     net = student.build_mlp(M0, N, L)
     linears = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        output = net(inputs)
     return {"is_module": True, "type": "Sequential",
             "parameter_shapes": [list(p.shape) for p in net.parameters()],
-            "linears": [{"weight": l.weight.detach().clone() * 0,
-                         "bias": l.bias.detach().clone() * 0} for l in linears],
-            "output": torch.full((len(inputs), 1), 0.25)}
+            "layers": [[list(l.weight.shape), list(l.bias.shape)] for l in linears],
+            "output": output}
 probes.mlp_facts = fake_facts
 """
 
