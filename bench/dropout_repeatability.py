@@ -46,11 +46,17 @@ def in_sandbox_form(x):
 
 
 def statistical_tests() -> dict[str, cases.StatisticalTest]:
-    return {
+    """Every statistical check, by name: one per test and backend (numpy, torch)."""
+    tests = {
         "keep_rate_is_one_minus_p": cases.KEEP_RATE,
         "mean_is_preserved": cases.MEAN,
         "drops_are_independent": cases.INDEPENDENT,
         "statistics_on_other_shapes_and_rates": hidden_module().HIDDEN_SHAPES,
+    }
+    return {
+        f"{name}_{backend}": test.for_backend(backend)
+        for name, test in tests.items()
+        for backend in ("numpy", "torch")
     }
 
 

@@ -53,8 +53,12 @@ def depth10_ratios(student, seeds: int) -> dict[str, list[float]]:
     found = {"student default": [], "sigmoid default": [], "relu he": []}
     for seed in range(seeds):
         X, y = judging.task(seed, 64, 8)
-        facts = through_wire(probes.default_model_norms(student, 10, 16, 8, X, y, seed))
-        layers = judging.read_layers(facts["layers"], "bench", 11)
+        torch.manual_seed(seed)
+        model = student.deep_sigmoid_mlp(10, 16, 8, 1)
+        layers = [
+            (m.weight.detach().double().numpy(), m.bias.detach().double().numpy())
+            for m in probes.linears(model)
+        ]
         norms = judging.grad_norms(layers, X, y)
         found["student default"].append(norms[0] / norms[-1])
         for name, make, act in (

@@ -12,7 +12,9 @@ def dropout(x, p, training=True, generator=None):
     """Inverted dropout: zero each element with probability p, divide the rest by 1 - p.
 
     x is a numpy array (generator: numpy.random.Generator) or a torch tensor (generator:
-    torch.Generator on x's device). Returns the same kind, shape, dtype and device.
+    torch.Generator on x's device); generator may be None. p is a float or an int.
+    Returns the same kind, shape, dtype and device; never modifies x itself. The numpy
+    and the torch branch are graded separately.
     """
     raise NotImplementedError
 

@@ -10,7 +10,10 @@ from torch import nn
 
 
 def init_zeros_(model: nn.Module) -> nn.Module:
-    """Set the weights and biases of every nn.Linear in `model` to 0, in place; return `model`."""
+    """Set the weights and biases of every nn.Linear in `model` to 0, in place; return `model`.
+
+    In place: change the values of the existing Parameters (an optimizer created before
+    this call holds them); do not assign new nn.Parameter objects."""
     raise NotImplementedError
 
 

@@ -16,6 +16,7 @@ def deep_sigmoid_mlp(depth: int, width: int, in_features: int, out_features: int
 def layer_grad_norms(model: nn.Module, X, y) -> list[float]:
     """Frobenius norm of the gradient of each nn.Linear weight, input side first, for the mean
     binary cross-entropy on the logits model(X) against y (shape (n,) or (n, 1)).
+    X, y: numpy arrays or tensors, float32 or float64; labels may be integers 0/1.
     The model's weights must be unchanged afterwards."""
     raise NotImplementedError
 

@@ -42,18 +42,21 @@ class Session:
         course: Course | None = None,
         limits: Limits | None = None,
         isolation: str = "auto",
+        warm: bool = False,
     ) -> Session:
         """Start the template process now (its imports overlap with the caller's work).
 
         ``isolation``: "auto", "strict" (refuse below namespaces) or "process";
-        ``course``: default the active one (:func:`grader.catalog.active`).
+        ``course``: default the active one (:func:`grader.catalog.active`);
+        ``warm``: the template pays torch's lazy imports once instead of every sandbox
+        paying them (see :meth:`grader.sandbox.Zygote.start`): for many submissions.
         """
         if device not in DEVICES:
             raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
         limits = limits or Limits(apply_memory_limit=device != "cuda")
         course = (course or active()).mount()
         harden_judge_process()
-        return cls(Zygote.start(limits, isolation, course.checks_dir), course, device)
+        return cls(Zygote.start(limits, isolation, course.checks_dir, warm), course, device)
 
     @property
     def isolation(self) -> str:

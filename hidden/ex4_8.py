@@ -9,11 +9,12 @@ import numpy as np
 import torch
 
 from grader.catalog import load_reference
-from grader.course.ex4_8 import judging, training
+from grader.course.ex4_8 import judging, reports, training
 from grader.course.ex4_8.public import (
     init_he_statistics,
     init_xavier_statistics,
     init_zeros_zeroes_everything,
+    initializers_work_in_place,
     std_formulas,
     symmetry_gap_small,
 )
@@ -26,7 +27,8 @@ reference = load_reference("ex4_8")
 XAVIER_CASES = [(1, 1000), (4096, 4096), (7, 3), (np.int64(784), np.int64(10)), (10**6, 1)]
 HE_CASES = [1, 3, 10**6, np.int64(512), 27]
 # Very unequal fan_in and fan_out, inside sub-modules ("every nn.Linear").
-SHAPES = [(1000, 12), (12, 700), (129, 33)]
+SHAPES = [(1000, 12), (12, 700), (700, 33)]
+FLOAT64_SHAPES = [(40, 60), (60, 30)]
 XOR_DATA = {"seed": 4_8, "n_train": 64, "n_test": 400, "noise": 0.25}
 # Margins: see public.py and bench/ex4_8_margins.py (16 hidden units behave like 8).
 XOR_RUN = {
@@ -53,11 +55,11 @@ def std_formulas_hidden(sub) -> None:
 def init_zeros_nested_modules(sub) -> None:
     """init_zeros_ reaches every nn.Linear, also inside sub-modules"""
     where = "init_zeros_(model with sub-modules)"
-    facts = sub.probe("init_facts", "init_zeros_", SHAPES, None, True, label=where)
-    layers = judging.read_layers(facts, "init_zeros_(model with sub-modules)", len(SHAPES))
+    case = reports.make_case(SHAPES, 48)
+    report = reports.run_init(sub, "init_zeros_", case, where, None, True)
     judging.expect_zeroed(
-        layers,
-        "init_zeros_(model with sub-modules)",
+        report.module,
+        where,
         "every nn.Linear, also inside sub-modules: iterate over model.modules()",
     )
 
@@ -71,11 +73,27 @@ def init_statistics_hidden_shapes(sub) -> None:
     """Xavier and He weights have the right std on other layer shapes, inside sub-modules"""
     # False-failure probability of this check: at most 1e-6 (18 tests, union bound).
     budget = judging.CHECK_FALSE_FAILURE / (2 * judging.TESTS_PER_LAYER * len(SHAPES))
+    case = reports.make_case(SHAPES, 49)
     for seed, func in enumerate(("init_xavier_", "init_he_"), 11):
         where = f"{func}(model with sub-modules, generator)"
-        facts = sub.probe("init_facts", func, SHAPES, seed, True, label=where)
-        layers = judging.read_layers(facts, where, len(SHAPES))
-        judging.expect_scheme(layers, SHAPES, func, where, budget)
+        report = reports.run_init(sub, func, case, where, seed, True)
+        judging.expect_scheme(report.module, SHAPES, func, where, budget)
+
+
+@checks.check(points=1, depends=initializers_work_in_place)
+def initializers_keep_float64_models(sub) -> None:
+    """On a float64 model the initializers work in place and keep float64 weights (no generator)"""
+    # False-failure probability: at most 1e-6 (12 tests, union bound).
+    budget = judging.CHECK_FALSE_FAILURE / (2 * judging.TESTS_PER_LAYER * len(FLOAT64_SHAPES))
+    case = reports.make_case(FLOAT64_SHAPES, 50, "float64")
+    for func in ("init_zeros_", "init_xavier_", "init_he_"):
+        where = f"{func}(float64 model with sub-modules)"
+        report = reports.run_init(sub, func, case, where, None, True)
+        reports.expect_in_place(report, case, func)
+        if func == "init_zeros_":
+            judging.expect_zeroed(report.module, where)
+        else:
+            judging.expect_scheme(report.module, FLOAT64_SHAPES, func, where, budget)
 
 
 def _gap_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
@@ -90,11 +108,13 @@ def _gap_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
         (middle, np.zeros(4), "a Linear(2, 4) whose first unit is in the middle"),
         (1e6 * rng.normal(size=(3, 4)), rng.normal(size=3), "a Linear(4, 3) with large weights"),
     ]
-    return [(w.astype(np.float32), b.astype(np.float32), label) for w, b, label in cases]
+    cases = [(w.astype(np.float32), b.astype(np.float32), label) for w, b, label in cases]
+    w, b = rng.normal(size=(4, 6)), rng.normal(size=4)
+    return [*cases, (w, b, "a float64 Linear(6, 4)")]
 
 
 def _reference_gap(weight: np.ndarray, bias: np.ndarray) -> float:
-    layer = torch.nn.Linear(weight.shape[1], weight.shape[0])
+    layer = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=torch.from_numpy(weight).dtype)
     with torch.no_grad():
         layer.weight.copy_(torch.from_numpy(weight))
         layer.bias.copy_(torch.from_numpy(bias))

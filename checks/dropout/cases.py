@@ -8,7 +8,7 @@ with many seeds. Every input is nonzero, so kept elements are the nonzero output
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -97,11 +97,17 @@ class StatisticalTest:
     def false_failure(self) -> float:
         return self.budget * len(self.cases)
 
+    def for_backend(self, backend: str) -> StatisticalTest:
+        """The same test on the cases of one backend ("numpy" or "torch") only: the numpy
+        and the torch paths of a solution are scored by separate checks."""
+        return replace(self, cases=tuple(c for c in self.cases if c.backend == backend))
+
     def run(self, sub) -> None:
         """Run every case through the student's dropout (in the sandbox) and judge it."""
         for case in self.cases:
             x = case.input(sub.device)
-            self.judge(sub.probe("run", x, case.p, self.probe_seed), x, case, self.budget)
+            y = sub.probe("run", x, case.p, self.probe_seed, label=where(x, case.p))
+            self.judge(y, x, case, self.budget)
 
 
 KEEP_RATE = StatisticalTest(

@@ -91,8 +91,11 @@ def expect_std(sub, func: str, args: tuple, expected: float) -> None:
 # ----------------------------------------------------------------------------- returned models
 
 
-def read_layers(facts: object, where: str, count: int) -> Layers:
-    """The (weight, bias) float64 arrays of ``count`` Linear layers in a probe's report."""
+def read_layers(facts: object, where: str, count: int, dtype: str | None = None) -> Layers:
+    """The (weight, bias) float64 arrays of ``count`` Linear layers in a probe's report.
+
+    With ``dtype`` (e.g. "float32"), every array must have been a tensor of that dtype.
+    """
     layers = facts.get("layers") if isinstance(facts, dict) else facts
     if not isinstance(layers, list) or len(layers) != count:
         raise CheckFailed(f"{where}: the model's {count} Linear layers could not be read back")
@@ -101,16 +104,14 @@ def read_layers(facts: object, where: str, count: int) -> Layers:
         arrays = [layer.get(k) if isinstance(layer, dict) else None for k in ("weight", "bias")]
         if not all(isinstance(a, TensorData) and a.array is not None for a in arrays):
             raise CheckFailed(f"{where}: a Linear layer's weight or bias could not be read back")
+        if dtype is not None and any(a.dtype != f"torch.{dtype}" for a in arrays):
+            got = next(a.dtype for a in arrays if a.dtype != f"torch.{dtype}")
+            fail(where, f"parameters of the model's dtype torch.{dtype}", got, "fill them in place")
         weight, bias = (np.asarray(a.array, dtype=np.float64) for a in arrays)
         if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
             fail(where, "finite weights and biases", "nan or inf")
         result.append((weight, bias))
     return result
-
-
-def expect_returns_model(facts: object, func: str) -> None:
-    if not isinstance(facts, dict) or facts.get("same") is not True:
-        fail(f"{func}(model)", "the model itself as return value", "something else", "return model")
 
 
 def expect_zeroed(layers: Layers, where: str, hint: str = "") -> None:
@@ -245,7 +246,8 @@ def gap_hint(weight: np.ndarray, bias: np.ndarray, got: float) -> str:
 
 
 def expect_gap(sub, weight: np.ndarray, bias: np.ndarray, label: str, expected: float) -> None:
-    """The student's ``symmetry_gap`` of a float32 Linear holding (weight, bias) is ``expected``."""
+    """The student's ``symmetry_gap`` of a Linear holding (weight, bias), of their dtype, is
+    ``expected``."""
     where = f"symmetry_gap({label})"
     got = sub.probe("symmetry_gap_of", weight, bias, label=where)
     if isinstance(got, TensorData):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.course.ex4_8 import judging, training
+from grader.course.ex4_8 import judging, reports, training
 from grader.judge.compare import fail
 from grader.model import Visibility
 from grader.registry import CheckSet
@@ -60,18 +60,16 @@ def std_formulas(sub) -> None:
 @checks.check(points=1)
 def init_zeros_zeroes_everything(sub) -> None:
     """init_zeros_ sets every weight and bias to 0 and returns the model"""
-    facts = sub.probe("init_facts", "init_zeros_", ZERO_SHAPES, None, label="init_zeros_(model)")
-    layers = judging.read_layers(facts, "init_zeros_(model)", len(ZERO_SHAPES))
-    judging.expect_zeroed(layers, "init_zeros_(model)")
-    judging.expect_returns_model(facts, "init_zeros_")
+    case = reports.make_case(ZERO_SHAPES, 40)
+    report = reports.run_init(sub, "init_zeros_", case, "init_zeros_(model)", None, False)
+    judging.expect_zeroed(report.module, "init_zeros_(model)")
 
 
 def _expect_scheme(sub, func: str) -> None:
-    facts = sub.probe("init_facts", func, SHAPES, 0, label=f"{func}(model, generator)")
-    layers = judging.read_layers(facts, f"{func}(model)", len(SHAPES))
-    budget = judging.per_test_budget(len(SHAPES))
-    judging.expect_scheme(layers, SHAPES, func, f"{func}(model, generator)", budget)
-    judging.expect_returns_model(facts, func)
+    where = f"{func}(model, generator)"
+    case = reports.make_case(SHAPES, 41)
+    report = reports.run_init(sub, func, case, where, 0, False)
+    judging.expect_scheme(report.module, SHAPES, func, where, judging.per_test_budget(len(SHAPES)))
 
 
 @checks.check(points=2, false_failure=judging.CHECK_FALSE_FAILURE)
@@ -91,10 +89,11 @@ def init_he_statistics(sub) -> None:
 @checks.check(points=1, depends=(init_xavier_statistics, init_he_statistics))
 def initializers_use_the_generator(sub) -> None:
     """init_xavier_ and init_he_ draw from the generator they are given (and work without one)"""
+    case = reports.make_case(SHAPES, 42)
     for func in ("init_xavier_", "init_he_"):
         where = f"{func}(model, generator)"
-        runs = [sub.probe("init_facts", func, SHAPES, seed, label=where) for seed in (7, 7, 8)]
-        first, again, other = (judging.read_layers(r, func, len(SHAPES)) for r in runs)
+        runs = [reports.run_init(sub, func, case, where, seed, False) for seed in (7, 7, 8)]
+        first, again, other = (r.module for r in runs)
         judging.expect_identical(
             first,
             again,
@@ -108,9 +107,16 @@ def initializers_use_the_generator(sub) -> None:
                 "the same weights",
                 "draw from the generator you are given",
             )
-        where = f"{func}(model) without a generator"
-        facts = sub.probe("init_facts", func, SHAPES, None, label=where)
-        judging.read_layers(facts, where, len(SHAPES))
+        reports.run_init(sub, func, case, f"{func}(model) without a generator", None, False)
+
+
+@checks.check(points=1)
+def initializers_work_in_place(sub) -> None:
+    """the initializers fill the model's own Parameters: an optimizer created before sees them"""
+    case = reports.make_case(ZERO_SHAPES, 43)
+    for seed, func in enumerate(("init_zeros_", "init_xavier_", "init_he_")):
+        report = reports.run_init(sub, func, case, f"{func}(model)", seed, False)
+        reports.expect_in_place(report, case, func)
 
 
 @checks.check(points=1)

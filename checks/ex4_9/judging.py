@@ -279,22 +279,30 @@ def expect_ratio(got: object, expected: float, where: str, rtol: float = NORM_RT
 # ----------------------------------------------------------------------------- architecture
 
 
-def check_architecture(facts: object, shape: tuple[int, int, int, int], inputs: np.ndarray) -> None:
-    """Judge ``deep_sigmoid_mlp(*shape)`` from a probe's report."""
+def architecture_layers(seed: int, shape: tuple[int, int, int, int]) -> Layers:
+    """The judge's weights for ``deep_sigmoid_mlp(*shape)`` (PyTorch's default ranges)."""
+    depth, width, in_features, out_features = shape
+    sizes = [in_features] + [width] * depth + [out_features]
+    return default_layers(np.random.default_rng(seed), sizes)
+
+
+def check_architecture(
+    facts: object, shape: tuple[int, int, int, int], layers: Layers, inputs: np.ndarray
+) -> None:
+    """Judge ``deep_sigmoid_mlp(*shape)`` from a probe's report: its Linear weights have
+    the shapes of ``layers`` and, holding them, it computes the judge's forward pass."""
     depth, width, in_features, out_features = shape
     where = f"deep_sigmoid_mlp({depth}, {width}, {in_features}, {out_features})"
     if not isinstance(facts, dict) or facts.get("is_module") is not True:
         got = facts.get("type") if isinstance(facts, dict) else kind_of(facts)
         fail(where, "a torch.nn.Module", f"{got}")
-    sizes = [in_features] + [width] * depth + [out_features]
-    wanted = [(o, i) for i, o in itertools.pairwise(sizes)]
-    layers = read_layers(facts.get("layers"), where, len(facts.get("layers") or []))
-    got = [w.shape for w, _ in layers]
+    wanted = [list(w.shape) for w, _ in layers]
+    got = facts.get("shapes")
     if got != wanted:
         fail(
             where,
-            f"Linear weights of shapes {wanted}",
-            f"{got}",
+            f"Linear weights of shapes {[tuple(s) for s in wanted]}",
+            f"{[tuple(s) for s in got] if isinstance(got, list) else kind_of(got)}",
             f"{depth} hidden Linear layers of width {width}, then Linear({width}, {out_features})",
         )
     modules = facts.get("modules")
@@ -308,24 +316,13 @@ def check_architecture(facts: object, shape: tuple[int, int, int, int], inputs: 
 
 def _check_output(layers: Layers, output: object, inputs: np.ndarray, where: str, others) -> None:
     expected = forward(layers, inputs)
+    where = f"{where} holding the grader's weights: output on {len(inputs)} inputs"
     hint = "Linear then nn.Sigmoid for each hidden layer, then the output Linear with no sigmoid"
     if others:
         hint += f" (your model also has {', '.join(others)})"
     if not isinstance(output, TensorData) or output.array is None:
-        fail(f"{where}: output on {len(inputs)} inputs", "a tensor", kind_of(output), hint)
+        fail(where, "a tensor", kind_of(output), hint)
     got = output.array.astype(np.float64)
     if got.shape != expected.shape:
-        fail(
-            f"{where}: output on {len(inputs)} inputs",
-            f"shape {expected.shape}",
-            f"shape {got.shape}",
-            hint,
-        )
-    expect_close(
-        got,
-        expected,
-        where=f"{where}: output on {len(inputs)} inputs",
-        rtol=1e-4,
-        atol=1e-5,
-        hint=hint,
-    )
+        fail(where, f"shape {expected.shape}", f"shape {got.shape}", hint)
+    expect_close(got, expected, where=where, rtol=1e-4, atol=1e-5, hint=hint)

@@ -1,8 +1,10 @@
 """Probes for ex4_9: grader-written code that runs *inside the sandbox* next to student code.
 
 Weights are sent in by the judge (so it can recompute every gradient in numpy on the
-same values) and sent back after each call (so it can see they did not change).
-Everything returned is untrusted data.
+same values) and sent back after each call (so it can see they did not change). The
+inputs X and y reach the student's functions exactly as the judge sent them: numpy
+arrays or tensors, float32 or float64, float or integer labels (the probes convert
+only for their own use). Everything returned is untrusted data.
 """
 
 from __future__ import annotations
@@ -44,57 +46,65 @@ def load(model: nn.Module, layers: list) -> nn.Module:
 
 
 def build(layers: list, activation: str) -> nn.Sequential:
-    """A grader-built MLP holding the judge's weights: Linear, activation, ..., Linear."""
+    """A grader-built MLP holding the judge's weights (of their dtype): Linear, activation, ...,
+    Linear."""
+    dtype = getattr(torch, str(layers[0][0].dtype))
     modules: list[nn.Module] = []
     for i, (weight, _) in enumerate(layers):
-        modules.append(nn.Linear(weight.shape[1], weight.shape[0]))
+        modules.append(nn.Linear(weight.shape[1], weight.shape[0], dtype=dtype))
         if i < len(layers) - 1:
             modules.append(ACTIVATIONS[activation]())
     return load(nn.Sequential(*modules), layers)
 
 
-def _tensors(X: np.ndarray, y: np.ndarray, device: str = "cpu"):
-    return torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+def _as_tensor(value, like: torch.Tensor) -> torch.Tensor:
+    """The probe's own tensor copy of an input (for its own use, never the student's)."""
+    return torch.as_tensor(value).to(dtype=like.dtype, device=like.device)
 
 
-def mlp_facts(student, depth, width, in_features, out_features, inputs: np.ndarray) -> dict:
-    """Build the student's network; report its modules, Linear layers and output on inputs."""
+def mlp_facts(
+    student, depth, width, in_features, out_features, layers: list, inputs: np.ndarray
+) -> dict:
+    """Build the student's network; report its Linear weight shapes and, if they are the
+    judge's, its output on ``inputs`` after loading the judge's ``layers`` into it."""
     model = student.deep_sigmoid_mlp(depth, width, in_features, out_features)
     if not isinstance(model, nn.Module):
         return {"is_module": False, "type": type(model).__qualname__}
-    with torch.no_grad():
-        output = model(torch.as_tensor(inputs))
-    return {
+    facts = {
         "is_module": True,
         "modules": [type(m).__name__ for m in model.modules() if not list(m.children())],
-        "layers": snapshot(model),
-        "output": output.detach().clone() if isinstance(output, torch.Tensor) else output,
+        "shapes": [list(m.weight.shape) for m in linears(model)],
     }
+    if facts["shapes"] != [list(w.shape) for w, _ in layers]:
+        return facts
+    load(model, layers)
+    with torch.no_grad():
+        output = model(torch.as_tensor(inputs))
+    facts["output"] = output.detach().clone() if isinstance(output, torch.Tensor) else output
+    return facts
 
 
 def grad_norms(student, layers: list, X, y, activation: str = "sigmoid", calls: int = 1) -> dict:
     """The student's ``layer_grad_norms`` on a grader-built model, ``calls`` times in a row."""
     model = build(layers, activation)
-    inputs, targets = _tensors(X, y)
-    norms = [student.layer_grad_norms(model, inputs, targets) for _ in range(calls)]
+    norms = [student.layer_grad_norms(model, X, y) for _ in range(calls)]
     return {"norms": norms, "after": snapshot(model)}
 
 
 def ratios(student, layers: list, X, y, lrs: list, activation: str = "sigmoid") -> dict:
     """The student's ``update_ratio`` on a grader-built model, for each learning rate."""
     model = build(layers, activation)
-    inputs, targets = _tensors(X, y)
-    values = [student.update_ratio(model, inputs, targets, lr) for lr in lrs]
+    values = [student.update_ratio(model, X, y, lr) for lr in lrs]
     return {"ratios": values, "after": snapshot(model)}
 
 
-def default_model_norms(student, depth, width, in_features, X, y, seed: int) -> dict:
-    """The student's deep sigmoid network as it comes (PyTorch's default init, seeded)."""
-    torch.manual_seed(seed)
-    model = student.deep_sigmoid_mlp(depth, width, in_features, 1)
-    inputs, targets = _tensors(X, y)
-    norms = student.layer_grad_norms(model, inputs, targets)
-    return {"norms": norms, "layers": snapshot(model)}
+def student_model_norms(student, layers: list, X, y) -> dict:
+    """The student's ``layer_grad_norms`` on the student's own ``deep_sigmoid_mlp`` holding
+    the judge's weights (a deep sigmoid network with PyTorch's default init)."""
+    depth, width = len(layers) - 1, layers[0][0].shape[0]
+    model = student.deep_sigmoid_mlp(depth, width, layers[0][0].shape[1], 1)
+    load(model, layers)
+    return {"norms": student.layer_grad_norms(model, X, y), "after": snapshot(model)}
 
 
 def lr_runs(student, layers: list, X, y, lrs: list, steps: int, device: str = "cpu") -> list:
@@ -102,13 +112,14 @@ def lr_runs(student, layers: list, X, y, lrs: list, steps: int, device: str = "c
     student's ``deep_sigmoid_mlp`` holding the judge's weights, with every intermediate
     weight returned (stacked per layer: index 0 is the start)."""
     depth, width = len(layers) - 1, layers[0][0].shape[0]
-    inputs, targets = _tensors(X, y, device)
     runs = []
     for lr in lrs:
         model = student.deep_sigmoid_mlp(depth, width, layers[0][0].shape[1], 1)
         load(model, layers).to(device)
-        ratio = student.update_ratio(model, inputs, targets, lr)
+        ratio = student.update_ratio(model, X, y, lr)
         load(model, layers)
+        like = linears(model)[0].weight
+        inputs, targets = _as_tensor(X, like), _as_tensor(y, like)
         runs.append({"ratio": ratio, "trajectory": _sgd(model, inputs, targets, lr, steps)})
     return runs
 

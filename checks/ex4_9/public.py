@@ -13,6 +13,7 @@ from grader.course.ex4_9 import judging, training
 from grader.judge.compare import fail
 from grader.model import Visibility
 from grader.registry import CheckSet
+from grader.sandbox.values import TensorData
 
 checks = CheckSet("ex4_9", Visibility.PUBLIC)
 
@@ -26,8 +27,9 @@ LRS = [1e-3, 0.1, 1.0, 10.0, 100.0]
 # Thresholds, from bench/ex4_9_margins.py (100 seeds each, reference solution):
 # - float32 torch norms against the judge's float64 numpy norms: relative difference at
 #   most 1.9e-5 (judging.NORM_RTOL = 1e-3).
-# - depth 10, the student's network with PyTorch's default init: first/last gradient norm
-#   ratio at most 2.5e-6 (median 7.8e-9); the check asks for <= 1e-4.
+# - depth 10, the judge's weights in PyTorch's default ranges (100 seeds): first/last
+#   gradient norm ratio at most 3.0e-7; first_layer_gradient_vanishes uses one such draw,
+#   whose ratio a content test keeps <= VANISH_MAX = 1e-4.
 # - depth 10, the judge's weights: sigmoid with default init at most 3.0e-7, ReLU with He
 #   init at least 8.1e-2 (median 0.45). The check asks for sigmoid <= 1e-5, ReLU+He >= 1e-3.
 # - lr runs (plain SGD, 30 steps, lr 0.5 / 5 / 50; widths 16 and 12): the first layer
@@ -39,6 +41,12 @@ VANISH_MAX = 1e-4
 RELU_MIN, SIGMOID_MAX = 1e-3, 1e-5
 LR_RUN = {"lrs": [0.5, 5.0, 50.0], "steps": 30, "n": 128, "data_seed": 490, "init_seed": 49}
 FIRST_PATH_MAX, LAST_PATH_MIN, MIN_RISES, LOSS_MARGIN = 1e-3, 1.0, 5, 0.01
+
+
+def as_tensor(array: np.ndarray, device: str = "cpu") -> TensorData:
+    """Send ``array`` as a torch tensor of its dtype (public checks send tensors; the hidden
+    checks also send numpy arrays, float64 data and integer labels)."""
+    return TensorData.of(array, device=device)
 
 
 def expect_vanishing_story(facts: list, start, X, y) -> None:
@@ -74,9 +82,10 @@ def expect_vanishing_story(facts: list, start, X, y) -> None:
 def deep_sigmoid_mlp_architecture(sub) -> None:
     """deep_sigmoid_mlp is depth x (Linear, Sigmoid) then a Linear that outputs logits"""
     inputs = np.random.default_rng(49).normal(size=(6, ARCHITECTURE[2])).astype(np.float32)
+    layers = judging.architecture_layers(49, ARCHITECTURE)
     where = f"deep_sigmoid_mlp{ARCHITECTURE}"
-    facts = sub.probe("mlp_facts", *ARCHITECTURE, inputs, label=where)
-    judging.check_architecture(facts, ARCHITECTURE, inputs)
+    facts = sub.probe("mlp_facts", *ARCHITECTURE, layers, inputs, label=where)
+    judging.check_architecture(facts, ARCHITECTURE, layers, inputs)
 
 
 @checks.check(points=2)
@@ -87,7 +96,7 @@ def layer_grad_norms_small(sub) -> None:
     expected = judging.grad_norms(start, X, y)
     for targets, label in ((y, "y of shape (n,)"), (y[:, None], "y of shape (n, 1)")):
         where = f"layer_grad_norms(depth-3 sigmoid MLP, X, {label})"
-        facts = sub.probe("grad_norms", start, X, targets, label=where)
+        facts = sub.probe("grad_norms", start, as_tensor(X), as_tensor(targets), label=where)
         (norms,) = judging.calls_of(facts, "norms", 1, where)
         judging.expect_norms(norms, expected, where, len(y))
         judging.expect_unchanged(judging.field(facts, "after", where), start, where)
@@ -97,18 +106,14 @@ def layer_grad_norms_small(sub) -> None:
 def first_layer_gradient_vanishes(sub) -> None:
     """In a 10-layer sigmoid MLP the first layer's gradient is orders of magnitude below the last"""
     X, y = judging.task(491, 64, DEEP["in_features"])
-    where = "layer_grad_norms(deep_sigmoid_mlp(10, 16, 8, 1), X, y)"
-    facts = sub.probe("default_model_norms", *DEEP.values(), X, y, 0, label=where)
-    layers = judging.read_layers(judging.field(facts, "layers", where), where, len(DEEP_SIZES) - 1)
-    expected = judging.grad_norms(layers, X, y)
+    start = judging.default_layers(np.random.default_rng(490), DEEP_SIZES)
+    where = "layer_grad_norms(deep_sigmoid_mlp(10, 16, 8, 1) with PyTorch's default init, X, y)"
+    facts = sub.probe("student_model_norms", start, as_tensor(X), as_tensor(y), label=where)
+    # These weights show the effect (first/last <= VANISH_MAX: a content test keeps it so);
+    # the student's network and norms must reproduce it, tiny first-layer norms included.
+    expected = judging.grad_norms(start, X, y)
     judging.expect_norms(judging.field(facts, "norms", where), expected, where, len(y))
-    if expected[0] / expected[-1] > VANISH_MAX:
-        fail(
-            where,
-            f"a first-to-last ratio <= {VANISH_MAX:g}",
-            f"{expected[0] / expected[-1]:.3g}\n{judging.norm_table(expected)}",
-            "does your network initialize its weights unusually?",
-        )
+    judging.expect_unchanged(judging.field(facts, "after", where), start, where)
 
 
 @checks.check(points=2)
@@ -118,7 +123,7 @@ def update_ratio_ignores_lr(sub) -> None:
     X, y = judging.task(4_9, 32, RATIO_SIZES[0])
     norms = judging.grad_norms(start, X, y)
     where = "update_ratio(depth-6 sigmoid MLP, X, y, lr)"
-    values = judging.ratios(sub, start, X, y, LRS, "sigmoid", where)
+    values = judging.ratios(sub, start, as_tensor(X), as_tensor(y), LRS, "sigmoid", where)
     judging.expect_same_for_every_lr(values, LRS, where)
     for lr, got in zip(LRS, values, strict=True):
         judging.expect_ratio(got, norms[0] / norms[-1], where.replace("lr)", f"lr={lr:g})"))
@@ -134,8 +139,8 @@ def relu_he_restores_the_ratio(sub) -> None:
     for name, layers, activation in (("sigmoid", sigmoid, "sigmoid"), ("ReLU+He", relu, "relu")):
         norms = judging.grad_norms(layers, X, y, activation)
         where = f"update_ratio(depth-10 {name} MLP, X, y, lr=0.1)"
-        value = judging.ratios(sub, layers, X, y, [0.1], activation, where)[0]
-        found[name] = judging.expect_ratio(value, norms[0] / norms[-1], where)
+        value = judging.ratios(sub, layers, as_tensor(X), as_tensor(y), [0.1], activation, where)
+        found[name] = judging.expect_ratio(value[0], norms[0] / norms[-1], where)
     if found["ReLU+He"] < RELU_MIN or found["sigmoid"] > SIGMOID_MAX:
         fail(
             "update_ratio at depth 10",
@@ -150,7 +155,8 @@ def run_lr_experiment(sub, run: dict, depth: int, width: int, in_features: int) 
     start = judging.default_layers(np.random.default_rng(run["init_seed"]), sizes)
     X, y = judging.task(run["data_seed"], run["n"], in_features)
     where = f"plain SGD on deep_sigmoid_mlp({depth}, {width}, {in_features}, 1)"
-    runs = sub.probe("lr_runs", start, X, y, run["lrs"], run["steps"], sub.device, label=where)
+    data = (as_tensor(X, sub.device), as_tensor(y, sub.device))
+    runs = sub.probe("lr_runs", start, *data, run["lrs"], run["steps"], sub.device, label=where)
     facts = training.judge_runs(runs, start, X, y, run["lrs"], run["steps"])
     expect_vanishing_story(facts, start, X, y)
 

@@ -38,7 +38,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     _die_with_parent()
     course = Course.locate(args.course)
-    with Session.start(device=args.device, isolation=args.isolation, course=course) as session:
+    # warm: torch's lazy imports are paid once by this worker's template, not per submission.
+    with Session.start(
+        device=args.device, isolation=args.isolation, course=course, warm=True
+    ) as session:
         _send(
             channel,
             {

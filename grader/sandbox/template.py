@@ -39,18 +39,30 @@ _GENERATION = 1 << 32  # a handle is generation * _GENERATION + pid
 class Zygote:
     """A running template process that forks sandboxes on request."""
 
-    def __init__(self, command: list[str], env: dict, limits: Limits, isolation: Isolation) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        env: dict,
+        limits: Limits,
+        isolation: Isolation,
+        warm: bool = False,
+    ) -> None:
         self._command = command
         self._env = env
         self.limits = limits
         self.isolation = isolation
+        self.warm = warm
         self._generation = 0
         self._info: dict | None = None
         self._launch()
 
     @classmethod
     def start(
-        cls, limits: Limits | None = None, isolation: str = "auto", checks_dir: Path | None = None
+        cls,
+        limits: Limits | None = None,
+        isolation: str = "auto",
+        checks_dir: Path | None = None,
+        warm: bool = False,
     ) -> Zygote:
         """Launch the template process; returns at once (imports continue in the background).
 
@@ -58,6 +70,9 @@ class Zygote:
         below namespaces), "strict" (namespaces or IsolationUnavailable) or "process".
         ``checks_dir`` is the course's public folder, mounted as ``grader.course`` in the
         template (and visible, read-only, inside the namespaces): where probes come from.
+        ``warm``: before its first sandbox, the template also pays torch's lazy imports
+        (about 1 s, once) that each sandbox would otherwise pay when it first trains or
+        uses a meta tensor: worth it when one template serves many submissions.
         """
         limits = limits or Limits()
         public = (str(checks_dir.resolve()),) if checks_dir else ()
@@ -69,7 +84,7 @@ class Zygote:
         package_parent = str(Path(__file__).resolve().parents[2])
         tail = [package_parent, chosen.level, "1" if chosen.own_uid else "0", *public]
         command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
-        return cls(command, env, limits, chosen)
+        return cls(command, env, limits, chosen, warm)
 
     def info(self, timeout: float = 120.0) -> dict:
         """Wait until the imports are done; torch version, CUDA and seccomp availability."""
@@ -95,7 +110,7 @@ class Zygote:
 
     def _spawn(self, sock_fd: int, out_fd: int) -> int:
         self.info()
-        request = {"op": "spawn", "limits": self.limits.to_dict()}
+        request = {"op": "spawn", "limits": self.limits.to_dict(), "warm": self.warm}
         try:
             socket.send_fds(self._ctrl, [json.dumps(request).encode()], [sock_fd, out_fd])
         except OSError as exc:

@@ -12,6 +12,8 @@ sympy, then serves requests on a SOCK_SEQPACKET control socket:
   (:mod:`grader.sandbox.confine`) and serves one student's module over the
   socket passed with the request (:mod:`grader.sandbox.child`); its stdout and
   stderr go to the pipe passed alongside. Replies with the child's pid as seen here.
+  With ``"warm": true`` the template first pays, once, torch's lazy imports that
+  every sandbox would otherwise pay on first use (:func:`_warm_up_lazy_torch`).
 - ``reap``: kill that child's process group, say how it ended, then clear up
   (:mod:`grader.sandbox.sweep`): stray processes, its working directory, and,
   once no sandbox is live, every scratch place it could have written to.
@@ -66,12 +68,16 @@ class Template:
         self.children: dict[int, _Child] = {}
         self.exits: dict[int, str] = {}
         self.dirty_since: float | None = None
+        self.warm = False  # torch's lazy imports paid here (see _warm_up_lazy_torch)
         self.seccomp = seccomp.compile_filter((os.getpid(), os.getppid()))
         # Folders the template reads from: if one moved (a venv under the sandbox's
         # writable /tmp, renamed by a student), start afresh rather than serve a broken view.
         self.anchors = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))}
 
     def spawn(self, request: dict, fds: list[int]) -> int:
+        if request.get("warm") is True and not self.warm:
+            _warm_up_lazy_torch()
+            self.warm = True
         sock_fd, out_fd = fds[0], fds[1]
         workdir = self._make_workdir()
         started = time.time()
@@ -242,6 +248,21 @@ def _warm_up_training() -> None:
         loss = torch.nn.functional.mse_loss(model(torch.ones(2, 3)), torch.zeros(2, 1))
         loss.backward()
         optimizer.step()
+    except Exception:  # a warm-up, nothing more
+        pass
+
+
+def _warm_up_lazy_torch() -> None:
+    """Import torch._dynamo (some 800 modules, about 1 s) before forking.
+
+    torch imports it lazily on the first call of any function wrapped in
+    ``torch._disable_dynamo``: the first optimizer, and the Python-implemented kernels
+    (e.g. comparisons and type promotion on ``meta`` tensors). A sandbox forked from a
+    template without it pays that import again, for every submission. Importing runs no
+    torch op and starts no thread, so forking stays safe.
+    """
+    try:
+        import torch._dynamo  # noqa: F401
     except Exception:  # a warm-up, nothing more
         pass
 

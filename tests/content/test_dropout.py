@@ -25,15 +25,43 @@ from support import (
 from grader.course.dropout import cases
 from grader.model import Status
 
-CODE_CHECKS = {
-    "values_zero_or_scaled", "keep_rate_is_one_minus_p", "mean_is_preserved",
-    "drops_are_independent", "uses_the_generator", "p_zero_or_not_training_returns_x",
-    "p_one_gives_zeros", "invalid_p_raises_value_error", "input_not_modified",
-    "dtype_and_device_kept", "gradient_is_mask_over_keep", "dropout_module_train_eval",
-    "network_with_dropout_trains", "statistics_on_other_shapes_and_rates",
-    "integer_p_and_half_precision", "not_training_returns_x_even_for_p_one",
-    "invalid_p_raises_even_when_not_training", "module_extreme_rates",
-}  # fmt: skip
+NUMPY_CHECKS = {
+    "values_zero_or_scaled_numpy",
+    "keep_rate_is_one_minus_p_numpy",
+    "mean_is_preserved_numpy",
+    "drops_are_independent_numpy",
+    "uses_the_generator_numpy",
+    "p_one_gives_zeros_numpy",
+    "input_not_modified_numpy",
+    "dtype_kept_numpy",
+    "statistics_on_other_shapes_and_rates_numpy",
+    "works_without_a_generator_numpy",
+}
+TORCH_CHECKS = {
+    "values_zero_or_scaled_torch",
+    "keep_rate_is_one_minus_p_torch",
+    "mean_is_preserved_torch",
+    "drops_are_independent_torch",
+    "uses_the_generator_torch",
+    "p_one_gives_zeros_torch",
+    "input_not_modified_torch",
+    "dtype_and_device_kept",
+    "gradient_is_mask_over_keep",
+    "dropout_module_train_eval",
+    "network_with_dropout_trains",
+    "statistics_on_other_shapes_and_rates_torch",
+    "works_without_a_generator_torch",
+    "module_extreme_rates",
+}
+# Code every solution runs before it branches on the kind of x: one check for both kinds.
+SHARED_CHECKS = {
+    "p_zero_or_not_training_returns_x",
+    "invalid_p_raises_value_error",
+    "integer_p_behaves_like_float",
+    "not_training_returns_x_even_for_p_one",
+    "invalid_p_raises_even_when_not_training",
+}
+CODE_CHECKS = NUMPY_CHECKS | TORCH_CHECKS | SHARED_CHECKS  # fmt: skip
 
 
 def assert_full_marks(result):
@@ -52,7 +80,7 @@ def test_stub_scores_zero_without_errors(grade_source):
     assert_no_errored(result)
     checks = only_checks(result, CODE_CHECKS)
     assert sum(r.points for r in checks.values()) == 0
-    assert "not implemented yet" in checks["values_zero_or_scaled"].message
+    assert "not implemented yet" in checks["values_zero_or_scaled_numpy"].message
     assert "not implemented yet" in checks["dropout_module_train_eval"].message
     assert checks["network_with_dropout_trains"].status is Status.SKIPPED
 
@@ -65,21 +93,23 @@ SCALE = "return x * mask / keep"
 WRONG_VERSIONS = {
     "non_inverted": (
         ((SCALE, "return x * mask"),),
-        {"mean_is_preserved": "1/(1−p)", "values_zero_or_scaled": "1/(1−p)",
+        {"mean_is_preserved_numpy": "1/(1−p)", "mean_is_preserved_torch": "1/(1−p)",
+         "values_zero_or_scaled_numpy": "1/(1−p)", "values_zero_or_scaled_torch": "1/(1−p)",
          "gradient_is_mask_over_keep": "1/(1−p)"},
     ),
     "mask_shared_across_rows": (
         ((TORCH_MASK, TORCH_MASK.replace("x.shape", "x.shape[-1:]")),
          (NUMPY_MASK, NUMPY_MASK.replace("np.shape(x)", "np.shape(x)[-1:]"))),
-        {"drops_are_independent": "shared across rows"},
+        {"drops_are_independent_numpy": "shared across rows",
+         "drops_are_independent_torch": "shared across rows"},
     ),
     "modifies_x_in_place": (
         ((SCALE, "x *= mask\n    x /= keep\n    return x"),),
-        {"input_not_modified": "do not use *="},
+        {"input_not_modified_numpy": "do not use *=", "input_not_modified_torch": "do not use *="},
     ),
     "p_one_gives_nan": (
         (("if p == 1.0:\n        return x * mask", "if False:\n        return x * mask"),),
-        {"p_one_gives_zeros": "nan"},
+        {"p_one_gives_zeros_numpy": "nan", "p_one_gives_zeros_torch": "nan"},
     ),
     "no_value_error": (
         (("if math.isnan(p) or not 0.0 <= p <= 1.0:", "if False:"),),
@@ -103,7 +133,7 @@ WRONG_VERSIONS = {
     "float64_mask_changes_dtype": (
         ((TORCH_MASK, "mask = (torch.rand(x.shape, device=x.device, generator=generator,"
                       " dtype=torch.float64) < keep).double()"),),
-        {"dtype_and_device_kept": "dtype", "values_zero_or_scaled": "float64"},
+        {"dtype_and_device_kept": "dtype", "values_zero_or_scaled_torch": "float64"},
     ),
     "module_ignores_eval": (
         (("return dropout(x, self.p, self.training)", "return dropout(x, self.p)"),),
@@ -112,15 +142,25 @@ WRONG_VERSIONS = {
     "keeps_with_probability_p": (
         ((TORCH_MASK, TORCH_MASK.replace("< keep", "< p")),
          (NUMPY_MASK, NUMPY_MASK.replace("< keep", "< p"))),
-        {"keep_rate_is_one_minus_p": "probability of DROPPING"},
+        {"keep_rate_is_one_minus_p_numpy": "probability of DROPPING",
+         "keep_rate_is_one_minus_p_torch": "probability of DROPPING"},
     ),
     "ignores_generator": (
         ((", generator=generator)", ")"), ("generator if generator is not None else ", "")),
-        {"uses_the_generator": "generator"},
+        {"uses_the_generator_numpy": "generator", "uses_the_generator_torch": "generator"},
     ),
     "gradient_detached": (
         ((SCALE, "y = x * mask / keep\n    return y.detach() if torch.is_tensor(y) else y"),),
         {"gradient_is_mask_over_keep": "no gradient"},
+    ),
+    "numpy_float32_becomes_float64": (
+        ((SCALE, "if isinstance(x, np.ndarray):\n        return x * (mask / keep)\n"
+                 "    return x * mask / keep"),),
+        {"dtype_kept_numpy": "dtype"},
+    ),
+    "numpy_generator_none_not_handled": (
+        (("generator if generator is not None else np.random.default_rng()", "generator"),),
+        {"works_without_a_generator_numpy": "dropout(array float32[6, 7], p=0.5, no generator)"},
     ),
 }  # fmt: skip
 
@@ -141,9 +181,58 @@ def test_non_inverted_keeps_the_keep_rate_points(grade_source):
     source = apply_edits("dropout", WRONG_VERSIONS["non_inverted"][0])
     result = grade_source("dropout", source, hidden=False)
     checks = only_checks(result, CODE_CHECKS)
-    assert checks["keep_rate_is_one_minus_p"].status is Status.PASSED
-    assert checks["drops_are_independent"].status is Status.PASSED
-    assert "about 1−p" in checks["mean_is_preserved"].message
+    for backend in ("numpy", "torch"):
+        assert checks[f"keep_rate_is_one_minus_p_{backend}"].status is Status.PASSED
+        assert checks[f"drops_are_independent_{backend}"].status is Status.PASSED
+        assert "about 1−p" in checks[f"mean_is_preserved_{backend}"].message
+
+
+def lost(result, names) -> set[str]:
+    """The checks among ``names`` that did not pass."""
+    return {r.name for r in only_checks(result, names).values() if r.status is not Status.PASSED}
+
+
+def test_numpy_path_slip_costs_numpy_points_only(grade_source):
+    """A numpy Generator handed to torch in the numpy branch (issue 14): every torch-path
+    and shared point is kept; only the numpy checks that draw a mask are lost."""
+    slip = (NUMPY_MASK, "mask = (torch.rand(np.shape(x), generator=generator) < keep).numpy()")
+    result = grade_source("dropout", apply_edits("dropout", (slip,)))
+    assert_no_errored(result)
+    assert lost(result, TORCH_CHECKS | SHARED_CHECKS) == set()
+    # generator=None reaches torch.rand(generator=None), which works: that check keeps its point.
+    assert lost(result, NUMPY_CHECKS) == NUMPY_CHECKS - {"works_without_a_generator_numpy"}
+    code = only_checks(result, CODE_CHECKS).values()
+    numpy_points = sum(r.max_points for r in only_checks(result, NUMPY_CHECKS).values())
+    assert sum(r.max_points - r.points for r in code) == numpy_points - 1
+
+
+def test_torch_path_slip_keeps_every_numpy_point(grade_source):
+    slip = (TORCH_MASK, "mask = torch.rand(x.shape, device=x.device, generator=0) < keep")
+    result = grade_source("dropout", apply_edits("dropout", (slip,)))
+    assert_no_errored(result)
+    assert lost(result, NUMPY_CHECKS | SHARED_CHECKS) == set()
+    assert "values_zero_or_scaled_torch" in lost(result, TORCH_CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("backend", "in_place"),
+    [
+        ("numpy", "if isinstance(x, np.ndarray):\n        x *= mask\n        x /= keep\n"
+                  "        return x\n    return x * mask / keep"),
+        ("torch", "if torch.is_tensor(x):\n        with torch.no_grad():\n"
+                  "            x.mul_(mask).div_(keep)\n        return x\n"
+                  "    return x * mask / keep"),
+    ],
+)  # fmt: skip
+def test_modifying_x_in_place_in_one_backend_costs_that_backends_check(
+    grade_source, backend, in_place
+):
+    result = grade_source("dropout", apply_edits("dropout", ((SCALE, in_place),)), hidden=False)
+    checks = only_checks(result, CODE_CHECKS)
+    other = "torch" if backend == "numpy" else "numpy"
+    assert checks[f"input_not_modified_{backend}"].status is Status.FAILED
+    assert "x after dropout" in checks[f"input_not_modified_{backend}"].message
+    assert checks[f"input_not_modified_{other}"].status is Status.PASSED
 
 
 def test_detached_dropout_fails_the_training_check(grade_source):

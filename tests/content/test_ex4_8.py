@@ -26,12 +26,14 @@ CODE_CHECKS = {
     "init_xavier_statistics",
     "init_he_statistics",
     "initializers_use_the_generator",
+    "initializers_work_in_place",
     "symmetry_gap_small",
     "zero_init_stays_symmetric",
     "random_init_learns_xor",
     "std_formulas_hidden",
     "init_zeros_nested_modules",
     "init_statistics_hidden_shapes",
+    "initializers_keep_float64_models",
     "symmetry_gap_hidden",
     "xor_runs_hidden",
 }
@@ -149,6 +151,40 @@ def test_failure_messages_name_the_layer_and_the_std(grade_source):
 
 
 CORRECT_VERSIONS = {
+    # Assigning .data keeps the Parameter objects: in place as far as an optimizer sees.
+    "data_assignment": """
+import math
+import torch
+from torch import nn
+
+def xavier_std(fan_in, fan_out):
+    return math.sqrt(2.0 / (fan_in + fan_out))
+
+def he_std(fan_in):
+    return math.sqrt(2.0 / fan_in)
+
+def _draw(model, std, generator):
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            w = m.weight
+            m.weight.data = std(m) * torch.randn(
+                w.shape, generator=generator, dtype=w.dtype, device=w.device)
+            m.bias.data = torch.zeros_like(m.bias.data)
+    return model
+
+def init_zeros_(model):
+    return _draw(model, lambda m: 0.0, None)
+
+def init_xavier_(model, generator=None):
+    return _draw(model, lambda m: xavier_std(m.in_features, m.out_features), generator)
+
+def init_he_(model, generator=None):
+    return _draw(model, lambda m: he_std(m.in_features), generator)
+
+def symmetry_gap(layer):
+    p = torch.cat([layer.weight.data, layer.bias.data[:, None]], 1)
+    return (p.amax(0) - p.amin(0)).max().item()
+""",
     "nn_init_functions": """
 import torch
 from torch import nn
@@ -319,6 +355,143 @@ def test_differently_written_correct_versions_get_full_marks(grade_source, name)
     checks = only_checks(result, CODE_CHECKS)
     assert set(checks) == CODE_CHECKS
     assert not_passed(checks.values()) == []
+
+
+ZEROING = (
+    "        layer.weight.zero_()\n"
+    "        if layer.bias is not None:\n"
+    "            layer.bias.zero_()"
+)
+NORMAL_DRAW = "        layer.weight.normal_(0.0, std_of(layer), generator=generator)"
+REPLACING_VERSIONS = {
+    # New zero Parameters in place of the old ones (issue 14): the model is zero, but an
+    # optimizer created before the call trains the old tensors.
+    "init_zeros_new_parameters": (
+        (
+            ZEROING,
+            "        layer.weight = nn.Parameter(torch.zeros_like(layer.weight))\n"
+            "        layer.bias = nn.Parameter(torch.zeros_like(layer.bias))",
+        ),
+    ),
+    # The same after zeroing the old ones too: their values agree, the optimizer does not.
+    "init_zeros_zeroes_then_replaces": (
+        (
+            ZEROING,
+            ZEROING + "\n        layer.weight = nn.Parameter(layer.weight.clone())"
+            "\n        layer.bias = nn.Parameter(layer.bias.clone())",
+        ),
+    ),
+    "init_normal_new_parameters": (
+        (
+            NORMAL_DRAW,
+            "        w = torch.empty_like(layer.weight).normal_(0.0, std_of(layer), "
+            "generator=generator)\n        layer.weight = nn.Parameter(w)",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("init_zeros_new_parameters", "new Parameter objects"),
+        ("init_zeros_zeroes_then_replaces", "optimizer created before the call"),
+        ("init_normal_new_parameters", "new Parameter objects"),
+    ],
+)
+def test_replacing_parameters_loses_the_in_place_point_only(grade_source, name, message):
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, REPLACING_VERSIONS[name]))
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    assert checks["initializers_work_in_place"].status is Status.FAILED
+    assert message in checks["initializers_work_in_place"].message
+    assert "nn.Parameter" in checks["initializers_work_in_place"].message
+    lost = {n for n, r in checks.items() if r.status is not Status.PASSED}
+    # The float64 check needs in-place initializers: skipped, not failed a second time.
+    assert lost == {"initializers_work_in_place", "initializers_keep_float64_models"}
+    assert checks["initializers_keep_float64_models"].status is Status.SKIPPED
+
+
+FORGERY_PRELUDE = """
+import torch
+import grader.course.ex4_8.probes as probes
+
+
+def _zeros(shapes):
+    return [{"weight": torch.zeros(o, i), "bias": torch.zeros(o)} for i, o in shapes]
+
+
+def _forged_train_xor(student, func, X, y, hidden, *args, **kwargs):
+    snap = _zeros([(X.shape[1], hidden), (hidden, 1)])
+    return {"initial": snap, "final": snap}
+
+
+probes.train_xor = _forged_train_xor
+"""
+DO_NOTHING = """
+
+def init_zeros_(model):
+    return model
+
+
+def init_xavier_(model, generator=None):
+    return model
+
+
+def init_he_(model, generator=None):
+    return model
+"""
+FORGED_INIT_FACTS = {
+    # What issue 13 reported: the report format the judge read then, all zeros.
+    "issue_13_format": """
+def _forged_init_facts(student, func, shapes, *args, **kwargs):
+    return {"same": True, "layers": _zeros(shapes)}
+
+
+probes.init_facts = _forged_init_facts
+""",
+    # The same forgery in today's format: every field consistent with an all-zero model.
+    "current_format": """
+def _forged_init_facts(student, func, layers, data, *args, **kwargs):
+    snap = _zeros([tuple(w.shape[::-1]) for w, _ in layers])
+    return {
+        "module": snap, "held": snap, "stepped": snap,
+        "grads": [t for layer in snap for t in (layer["weight"], layer["bias"])],
+        "output": torch.zeros(data["X"].shape[0], layers[-1][0].shape[0]),
+    }
+
+
+probes.init_facts = _forged_init_facts
+""",
+}
+INIT_CHECKS = {
+    "init_zeros_zeroes_everything", "init_zeros_nested_modules", "zero_init_stays_symmetric",
+    "init_xavier_statistics", "init_he_statistics", "initializers_work_in_place",
+    "random_init_learns_xor", "init_statistics_hidden_shapes", "xor_runs_hidden",
+    "initializers_use_the_generator", "initializers_keep_float64_models",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("report_format", sorted(FORGED_INIT_FACTS))
+def test_do_nothing_initializers_behind_forged_probes_score_no_init_points(
+    grade_source, report_format
+):
+    """Issue 13: do-nothing initializers plus a replaced probe reporting an all-zero model
+    got 4 points (init_zeros_ twice and the zero-init training run). The judge now checks
+    a report against the gradient of a loss on its own inputs, which no all-zero report
+    matches, and the training run depends on those checks."""
+    forgery = FORGERY_PRELUDE + FORGED_INIT_FACTS[report_format] + DO_NOTHING
+    result = grade_source(EXERCISE, solution_text(EXERCISE) + forgery)
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    assert sum(checks[name].points for name in INIT_CHECKS) == 0
+    assert checks["zero_init_stays_symmetric"].status is Status.SKIPPED
+    if report_format == "current_format":
+        message = checks["init_zeros_zeroes_everything"].message
+        assert "does not match those weights" in message, message
+    # What the forgery did not touch keeps its points.
+    assert checks["std_formulas"].status is Status.PASSED
+    assert checks["symmetry_gap_small"].status is Status.PASSED
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,8 @@ CODE_CHECKS = {
     "deep_sigmoid_mlp_other_shapes",
     "layer_grad_norms_reference",
     "update_ratio_reference",
+    "layer_grad_norms_input_kinds",
+    "update_ratio_input_kinds",
     "larger_lr_does_not_cure_vanishing_hidden",
 }
 PUBLIC_CHECKS = {
@@ -167,6 +169,84 @@ def test_y_of_shape_n_must_be_matched_to_the_output(grade_source):
     assert "y of shape (n,)" in check.message and "ValueError" in check.message
 
 
+X_TO_MODEL = "X = torch.as_tensor(X, dtype=like.dtype, device=like.device)"
+TARGET = "target = torch.as_tensor(y, device=like.device).to(logits.dtype).reshape(logits.shape)"
+INPUT_KIND_FAULTS = {
+    # Issue 14: each of these got full marks while probes converted every input to a
+    # float32 tensor before the student's code saw it.
+    "breaks_on_numpy_input": (
+        (X_TO_MODEL, "X = X.to(dtype=like.dtype, device=like.device)"),
+        "numpy float32 X, y",
+    ),
+    "float64_input_on_a_float32_model": (
+        (X_TO_MODEL, "X = torch.as_tensor(X, device=like.device)"),
+        "numpy float64 X",
+    ),
+    "integer_labels_not_converted": (
+        (TARGET, "target = torch.as_tensor(y, device=like.device).reshape(logits.shape)"),
+        "numpy int64 0/1 labels",
+    ),
+}
+INPUT_KIND_CHECKS = {"layer_grad_norms_input_kinds", "update_ratio_input_kinds"}
+
+
+@pytest.mark.parametrize("name", sorted(INPUT_KIND_FAULTS))
+def test_input_kind_faults_lose_the_input_kind_points_only(grade_source, name):
+    edit, kind = INPUT_KIND_FAULTS[name]
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, (edit,)))
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    lost = {n for n, r in checks.items() if r.status is not Status.PASSED}
+    assert lost == INPUT_KIND_CHECKS  # both functions share the faulty helper
+    assert kind in checks["layer_grad_norms_input_kinds"].message
+
+
+def test_public_deep_case_shows_vanishing_gradients():
+    """first_layer_gradient_vanishes demonstrates the effect on the judge's own weights:
+    they must keep showing it (first/last gradient norm <= VANISH_MAX)."""
+    import numpy as np
+
+    from grader.course.ex4_9 import judging, public
+
+    start = judging.default_layers(np.random.default_rng(490), public.DEEP_SIZES)
+    X, y = judging.task(491, 64, public.DEEP["in_features"])
+    norms = judging.grad_norms(start, X, y)
+    assert norms[0] / norms[-1] <= public.VANISH_MAX
+
+
+LYING_MODULE = """
+
+class _Liar(nn.Module):
+    \"\"\"modules() and parameters() show the required network; forward uses one hidden
+    Linear kept out of the module registry.\"\"\"
+
+    def __init__(self, depth, width, in_features, out_features):
+        super().__init__()
+        self.shown = _honest(depth, width, in_features, out_features)
+        object.__setattr__(self, "real", nn.Linear(in_features, out_features))
+
+    def forward(self, x):
+        return self.real(x)
+
+
+_honest = deep_sigmoid_mlp
+
+
+def deep_sigmoid_mlp(depth, width, in_features, out_features):
+    return _Liar(depth, width, in_features, out_features)
+"""
+
+
+def test_module_whose_registry_lies_about_its_forward_fails_the_architecture(grade_source):
+    """As issue 13 found for ex4_5's build_mlp: the judge loads its own weights into the
+    Linear layers the module shows and compares outputs, so a forward that does not use
+    them fails, whatever its modules() and parameters() say."""
+    result = grade_source(EXERCISE, solution_text(EXERCISE) + LYING_MODULE, hidden=False)
+    check = only_checks(result, CODE_CHECKS)["deep_sigmoid_mlp_architecture"]
+    assert check.status is Status.FAILED
+    assert "holding the grader's weights" in check.message, check.message
+
+
 CORRECT_VERSIONS = {
     "backward_and_grad_attribute": """
 import torch
@@ -179,8 +259,8 @@ def deep_sigmoid_mlp(depth, width, in_features, out_features):
 
 def _grads(model, X, y):
     model.zero_grad()
-    logits = model(X)
-    nn.BCEWithLogitsLoss()(logits, y.view_as(logits).float()).backward()
+    logits = model(torch.as_tensor(X).to(next(model.parameters())))
+    nn.BCEWithLogitsLoss()(logits, torch.as_tensor(y).view_as(logits).float()).backward()
     grads = [m.weight.grad.detach().clone() for m in model.modules() if isinstance(m, nn.Linear)]
     model.zero_grad()
     return grads
@@ -193,6 +273,7 @@ def update_ratio(model, X, y, lr):
     return (torch.linalg.norm(lr * grads[0]) / torch.linalg.norm(lr * grads[-1])).item()
 """,
     "custom_module_and_logsigmoid": """
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -214,7 +295,10 @@ def deep_sigmoid_mlp(depth, width, in_features, out_features):
     return DeepSigmoid(depth, width, in_features, out_features)
 
 def _grads(model, X, y):
-    z = model(X)
+    w = next(m.weight for m in model.modules() if isinstance(m, nn.Linear))
+    X = torch.from_numpy(X) if isinstance(X, np.ndarray) else X
+    y = torch.from_numpy(y) if isinstance(y, np.ndarray) else y
+    z = model(X.to(w.dtype))
     t = y.reshape(z.shape).to(z.dtype)
     loss = -(t * F.logsigmoid(z) + (1 - t) * F.logsigmoid(-z)).mean()
     weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
@@ -245,8 +329,9 @@ def _linears(model):
     return [m for m in model.modules() if isinstance(m, nn.Linear)]
 
 def _backward(model, X, y):
-    logits = model(X)
-    loss = nn.functional.binary_cross_entropy_with_logits(logits, y.reshape(logits.shape))
+    logits = model(torch.as_tensor(X, dtype=torch.get_default_dtype()))
+    target = torch.as_tensor(y, dtype=logits.dtype).reshape(logits.shape)
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, target)
     loss.backward()
 
 def layer_grad_norms(model, X, y):

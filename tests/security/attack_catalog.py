@@ -32,11 +32,14 @@ EXPR = frozenset({"param_count_expr_matches_small_cases", "param_count_expr_equa
 # and mean are right, so the rate and mean checks rightly pass).
 RANDOMNESS_CHECKS = frozenset(
     {
-        "drops_are_independent",
-        "uses_the_generator",
+        "drops_are_independent_numpy",
+        "drops_are_independent_torch",
+        "uses_the_generator_numpy",
+        "uses_the_generator_torch",
         "dropout_module_train_eval",
         "network_with_dropout_trains",
-        "statistics_on_other_shapes_and_rates",
+        "statistics_on_other_shapes_and_rates_numpy",
+        "statistics_on_other_shapes_and_rates_torch",
         "module_extreme_rates",
     }
 )
