@@ -50,7 +50,11 @@ class Zygote:
 
     @classmethod
     def start(
-        cls, limits: Limits | None = None, isolation: str = "auto", checks_dir: Path | None = None
+        cls,
+        limits: Limits | None = None,
+        isolation: str = "auto",
+        checks_dir: Path | None = None,
+        modules: tuple[str, ...] = (),
     ) -> Zygote:
         """Launch the template process; returns at once (imports continue in the background).
 
@@ -58,6 +62,8 @@ class Zygote:
         below namespaces), "strict" (namespaces or IsolationUnavailable) or "process".
         ``checks_dir`` is the course's public folder, mounted as ``grader.course`` in the
         template (and visible, read-only, inside the namespaces): where probes come from.
+        ``modules`` are the course's extra modules for student code: the template imports
+        them once, and :meth:`info` says which could not be imported.
         """
         limits = limits or Limits()
         public = (str(checks_dir.resolve()),) if checks_dir else ()
@@ -67,12 +73,14 @@ class Zygote:
         env = iso.sandbox_environment()
         env["HOME"] = tempfile.gettempdir()
         package_parent = str(Path(__file__).resolve().parents[2])
-        tail = [package_parent, chosen.level, "1" if chosen.own_uid else "0", *public]
+        own_uid = "1" if chosen.own_uid else "0"
+        tail = [package_parent, chosen.level, own_uid, public[0] if public else "", *modules]
         command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
         return cls(command, env, limits, chosen)
 
     def info(self, timeout: float = 120.0) -> dict:
-        """Wait until the imports are done; torch version, CUDA and seccomp availability."""
+        """Wait until the imports are done; torch version, CUDA and seccomp availability, and
+        ``modules``: each declared module that could not be imported -> why."""
         if self._info is None:
             self._info = self._receive(timeout, "start")
         return self._info
