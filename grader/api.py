@@ -9,7 +9,9 @@ sympy) are paid once however many exercises or submissions it grades.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,8 @@ from grader.model import ExerciseResult
 from grader.runner import RunOptions, run_exercise
 from grader.sandbox import Limits, Zygote
 from grader.sandbox.hardening import harden_judge_process
+
+log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
 ISOLATION_CHOICES = ("auto", "strict", "process")
@@ -34,6 +38,7 @@ class Session:
         self.course = course
         self._device_choice = device
         self._device: str | None = None
+        self._modules_checked = False
 
     @classmethod
     def start(
@@ -56,7 +61,8 @@ class Session:
         limits = limits or Limits(apply_memory_limit=device != "cuda")
         course = (course or active()).mount()
         harden_judge_process()
-        return cls(Zygote.start(limits, isolation, course.checks_dir, warm), course, device)
+        zygote = Zygote.start(limits, isolation, course.checks_dir, warm, course.modules)
+        return cls(zygote, course, device)
 
     @property
     def isolation(self) -> str:
@@ -75,6 +81,7 @@ class Session:
     ) -> list[ExerciseResult]:
         """Grade each exercise of ``workspace``; student failures are results, not errors."""
         self._prepare(exercises, include_hidden)
+        self._warn_missing_modules()
         options = RunOptions(
             include_hidden=include_hidden, device=self.device, isolation=self.isolation
         )
@@ -91,6 +98,26 @@ class Session:
         if include_hidden:
             for exercise in exercises:
                 self.course.checks(exercise, include_hidden=True)
+
+    def missing_modules(self) -> dict[str, str]:
+        """The course's declared modules the sandbox could not import -> why."""
+        missing = self.zygote.info().get("modules")
+        return {str(k): str(v) for k, v in missing.items()} if isinstance(missing, dict) else {}
+
+    def _warn_missing_modules(self) -> None:
+        """Once per session: a declared module the sandbox lacks is the machine's problem."""
+        if self._modules_checked:
+            return
+        self._modules_checked = True
+        for name, why in self.missing_modules().items():
+            log.warning(
+                "course.toml declares the module %r for student code, but the sandbox cannot "
+                "import it (%s): install it into the Python that runs grade (%s -m pip install "
+                "...); see docs/authoring.md, 'Modules students may import'",
+                name,
+                why,
+                sys.executable,
+            )
 
     def close(self) -> None:
         self.zygote.close()

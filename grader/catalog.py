@@ -3,7 +3,7 @@
 A course is a folder holding ``course.toml``; its exercises are found by convention,
 never listed in the engine:
 
-    course.toml           the course's settings (title, order); marks the course root
+    course.toml           the course's settings (title, order, modules); marks the course root
     checks/<id>/          the public part of exercise <id> (see :mod:`grader.exercise`);
                           imported as ``grader.course.<id>``, shipped to students
     exercises/<id>.py     the stub students edit
@@ -32,6 +32,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import sys
 import tomllib
 from collections.abc import Callable
@@ -48,6 +49,7 @@ COURSE_FILE = "course.toml"
 CHECKS_DIR = "checks"
 ENVIRONMENT_VARIABLE = "GRADER_COURSE"
 HIDDEN_MANIFEST = "hidden_manifest.json"  # in a handout's checks/: hidden check counts
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class Course:
@@ -107,6 +109,25 @@ class Course:
     @property
     def title(self) -> str:
         return str(self.settings.get("title", self.root.name))
+
+    @cached_property
+    def modules(self) -> tuple[str, ...]:
+        """``modules`` in ``course.toml``: modules student code may import beyond what the
+        grader itself installs (numpy, torch, sympy and the standard library).
+
+        They must be installed into the Python that runs ``grade`` (see docs/authoring.md,
+        "Modules students may import"); the sandbox template imports them once at start.
+        Raises CourseError unless it is a list of module names such as ``"d2l"``.
+        """
+        names = self.settings.get("modules", [])
+        if not isinstance(names, list) or not all(
+            isinstance(name, str) and _MODULE_NAME.fullmatch(name) for name in names
+        ):
+            raise CourseError(
+                f"{self.root / COURSE_FILE}: `modules` must list module names student code "
+                'may import, e.g. modules = ["d2l"]'
+            )
+        return tuple(dict.fromkeys(names))
 
     @property
     def checks_dir(self) -> Path:
@@ -245,9 +266,11 @@ class Course:
     def validate(self, exercises: tuple[Exercise, ...] | None = None) -> None:
         """Load and check every part of ``exercises`` (default: all); CourseError if wrong.
 
-        Beyond :meth:`checks`: the statement exists, and, in an instructor's course (one
-        with ``solutions/``), the stub and the solution define every name of the API.
+        Beyond :meth:`checks`: ``modules`` in ``course.toml`` is well formed, the statement
+        exists, and, in an instructor's course (one with ``solutions/``), the stub and the
+        solution define every name of the API.
         """
+        _ = self.modules
         for exercise in exercises or self.exercises():
             exercise.statement()
             self.checks(exercise, include_hidden=True)

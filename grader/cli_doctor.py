@@ -2,7 +2,8 @@
 
 Prints the isolation level the sandbox would run at (and why no stronger one),
 what it protects and what it does not, the seccomp layer, Python, torch and
-CUDA, then starts a real sandbox and reports what it could see and do.
+CUDA, whether the modules the course declares for student code import inside the
+sandbox, then starts a real sandbox and reports what it could see and do.
 Exit codes: 0 fine, 2 the requested level is unavailable (``--isolation strict``),
 3 the sandbox did not work.
 """
@@ -76,16 +77,40 @@ def _list(title: str, items: tuple[str, ...]) -> None:
         click.echo(f"{title if index == 0 else '':14} - {item}")
 
 
+def _course_modules() -> tuple[str, ...]:
+    """The modules this command's course declares for student code (none outside a course)."""
+    from grader.cli_context import current_course
+    from grader.errors import GraderError
+
+    try:
+        return current_course().modules
+    except GraderError:
+        return ()
+
+
+def _module_lines(modules: tuple[str, ...], missing: dict) -> tuple[str, ...]:
+    if not modules:
+        return ("none declared (course.toml `modules`)",)
+    return tuple(
+        f"{name}: MISSING in the sandbox ({missing[name]}): install it into {sys.prefix}"
+        if name in missing
+        else f"{name}: imports in the sandbox"
+        for name in modules
+    )
+
+
 def _smoke_test(isolation: str) -> int:
     """Start a template and one sandbox; print what it saw. 0 when it worked, else 3."""
     with tempfile.TemporaryDirectory(prefix="grader-doctor-") as tmp:
         source = Path(tmp) / "smoke.py"
         source.write_text(SMOKE_MODULE, encoding="utf-8")
         try:
-            with Zygote.start(Limits(), isolation) as zygote:
+            modules = _course_modules()
+            with Zygote.start(Limits(), isolation, modules=modules) as zygote:
                 info = zygote.info()
                 cuda = "available" if info.get("cuda") else "not available"
                 click.echo(f"torch          {info.get('torch')}, CUDA {cuda}")
+                _list("modules", _module_lines(modules, info.get("modules") or {}))
                 started = time.perf_counter()
                 box = Sandbox(zygote, SourceSpec(source, "smoke", "smoke.py"))
                 try:

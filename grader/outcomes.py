@@ -94,7 +94,12 @@ class StudentCrashed(StudentCodeFailed):
 
 
 class StudentImportFailed(StudentCodeFailed):
-    """The student's file could not be imported; every call needing it fails the same way."""
+    """The student's file could not be imported; every call needing it fails the same way.
 
-    def __init__(self, detail: str) -> None:
+    ``raised`` is the exception its top level raised, when it raised one (not for a
+    timeout or a crash).
+    """
+
+    def __init__(self, detail: str, raised: StudentRaised | None = None) -> None:
+        self.raised = raised
         super().__init__("", detail)

@@ -19,8 +19,10 @@ from pathlib import Path
 from grader.catalog import Course
 from grader.exercise import Exercise
 from grader.judge.student import StudentCode
+from grader.loading import import_failure_message
 from grader.model import CheckResult, ExerciseResult, Status
-from grader.notebook.workspace import prepare_workspace_source
+from grader.notebook.failures import CellFailures
+from grader.notebook.workspace import PreparedSource, prepare_workspace_source
 from grader.outcomes import CheckFailed, StudentImportFailed, StudentRaised
 from grader.registry import Check
 from grader.sandbox import Sandbox, SourceSpec, Zygote
@@ -44,9 +46,14 @@ def run_exercise(
     started = time.monotonic()
     specs = course.checks(exercise, include_hidden=options.include_hidden)
     with tempfile.TemporaryDirectory(prefix="grader-source-") as scratch:
-        source, answers, notes = _choose_source(workspace, exercise, Path(scratch))
+        prepared = prepare_workspace_source(workspace, exercise, Path(scratch))
+        source, answers, notes = _choose_source(workspace, exercise, prepared)
         if isinstance(source, SourceSpec):
-            results = run_checks(specs, exercise, source, zygote, options)
+            cells = _cell_failures(prepared, course)
+            results = run_checks(
+                specs, exercise, source, zygote, options, modules=course.modules, cells=cells
+            )
+            notes = (*notes, *(cells.notes() if cells else ()))
         else:
             results = [_result(spec, Status.FAILED, 0.0, source) for spec in specs]
             notes = (*notes, source)
@@ -64,16 +71,16 @@ def run_exercise(
 
 
 def _choose_source(
-    workspace: Path, exercise: Exercise, scratch: Path
+    workspace: Path, exercise: Exercise, prepared: PreparedSource | None
 ) -> tuple[SourceSpec | str, Path, tuple[str, ...]]:
     """The source to grade (or why there is none), the answers file, and notes.
 
     ``exercises/<id>.py`` is graded; a notebook ``exercises/<id>.ipynb`` is graded
-    in its place (see :mod:`grader.notebook.workspace` for which wins when both exist).
+    in its place (``prepared``: see :mod:`grader.notebook.workspace` for which wins
+    when both exist).
     """
     python = workspace / exercise.source_path
     answers = workspace / exercise.answers_path
-    prepared = prepare_workspace_source(workspace, exercise, scratch)
     if prepared is not None:
         spec = prepared.source_spec(exercise.id)
         problem = prepared.problem or f"{exercise.notebook_path} could not be read"
@@ -81,6 +88,13 @@ def _choose_source(
     if python.is_file():
         return SourceSpec(python.resolve(), exercise.id, exercise.source_path), answers, ()
     return f"{exercise.source_path} not found in the submission", answers, ()
+
+
+def _cell_failures(prepared: PreparedSource | None, course: Course) -> CellFailures | None:
+    """Where a graded notebook's failed cells will be reported (None for a ``.py``)."""
+    if prepared is None or prepared.notebook is None or prepared.source_path is None:
+        return None
+    return CellFailures(prepared.notebook, course.modules)
 
 
 def run_checks(
@@ -92,22 +106,36 @@ def run_checks(
     *,
     stop_at_first_failure: bool = False,
     time_cap_s: float | None = None,
+    modules: tuple[str, ...] = (),
+    cells: CellFailures | None = None,
 ) -> list[CheckResult]:
     """Run ``specs`` (in order) on one source in one sandbox; never raises for the student.
 
     ``stop_at_first_failure``: return after the first check that does not pass (the
     author's tools ask only whether some check fails). ``time_cap_s``: the most all the
     checks together may take; each request is cut to the time left, and a check that
-    would start after the cap fails with that reason.
+    would start after the cap fails with that reason. ``modules``: the course's declared
+    modules (for the advice when one is missing). ``cells``: a notebook's cell failures,
+    fed by the sandbox, which explain what later checks find undefined.
     """
-    student = StudentCode(lambda: Sandbox(zygote, spec), exercise.probes_module, options.device)
+
+    def open_sandbox() -> Sandbox:
+        box = Sandbox(zygote, spec)
+        if cells is not None:
+            cells.watch(box)
+        return box
+
+    explain = _Explainer(spec.display_name, modules, cells)
+    student = StudentCode(open_sandbox, exercise.probes_module, options.device)
     deadline = None if time_cap_s is None else time.monotonic() + time_cap_s
     default_limit = zygote.limits.call_timeout_s
     statuses: dict[str, Status] = {}
     results = []
     try:
         for check in specs:
-            result = _run_one(check, student, statuses, _time_left(deadline), default_limit)
+            result = _run_one(
+                check, student, statuses, _time_left(deadline), default_limit, explain
+            )
             statuses[check.name] = result.status
             results.append(result)
             if stop_at_first_failure and result.status is not Status.PASSED:
@@ -121,12 +149,33 @@ def _time_left(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.monotonic()
 
 
+class _Explainer:
+    """Messages for student code that did not load: the .py rule, a notebook's failed cells."""
+
+    def __init__(
+        self, display_name: str, modules: tuple[str, ...], cells: CellFailures | None
+    ) -> None:
+        self.display_name = display_name
+        self.modules = modules
+        self.cells = cells
+
+    def import_failed(self, exc: StudentImportFailed) -> str:
+        if self.cells is not None:  # a notebook loads cell by cell: only a crash or timeout
+            return str(exc)
+        return import_failure_message(exc, self.display_name, self.modules)
+
+    def raised(self, exc: StudentRaised) -> str:
+        pointer = self.cells.explain(exc) if self.cells is not None else None
+        return f"{exc}; {pointer}" if pointer else str(exc)
+
+
 def _run_one(
     check: Check,
     student: StudentCode,
     statuses: dict[str, Status],
     time_left: float | None = None,
     default_limit: float = 5.0,
+    explain: _Explainer | None = None,
 ) -> CheckResult:
     for dep in check.depends:
         if statuses.get(dep.name) is not Status.PASSED:
@@ -139,20 +188,20 @@ def _run_one(
     if time_left is not None:
         student.timeout = min(check.timeout_s or default_limit, time_left)
     started = time.monotonic()
-    status, message = _outcome(check, student)
+    status, message = _outcome(check, student, explain or _Explainer("", (), None))
     return _result(check, status, time.monotonic() - started, message, student.take_output())
 
 
-def _outcome(check: Check, student: StudentCode) -> tuple[Status, str]:
+def _outcome(check: Check, student: StudentCode, explain: _Explainer) -> tuple[Status, str]:
     try:
         check.func(student)
     except StudentImportFailed as exc:
-        return Status.FAILED, str(exc)
+        return Status.FAILED, explain.import_failed(exc)
     except StudentRaised as exc:
         if exc.not_implemented:
             func = exc.frames[-1].function if exc.frames else exc.call
             return Status.FAILED, f"not implemented yet: {func} raises NotImplementedError"
-        return Status.FAILED, str(exc)
+        return Status.FAILED, explain.raised(exc)
     except CheckFailed as exc:
         return Status.FAILED, str(exc)
     except Exception as exc:  # the check's own bug: reported, never a crash

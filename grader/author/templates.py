@@ -205,4 +205,9 @@ title = "$title"
 
 # The order of `grade list` and `grade all`; exercises not listed follow, by id.
 order = []
+
+# Modules student code may import besides the standard library, numpy, torch and sympy;
+# install them into the Python that runs `grade` (docs/authoring.md, "Modules students
+# may import"), e.g. modules = ["d2l"]
+modules = []
 """)

@@ -2,7 +2,8 @@
 
 Each function returns student-readable problems, each starting with the file's
 handout path. Python sources are parsed with :func:`ast.parse` only (parsing runs no
-student code); notebooks are parsed as JSON and answers as TOML, both with parsers
+student code); notebooks are parsed as JSON (within the size, value-count and depth
+bounds of :mod:`grader.notebook.reading`) and answers as TOML, both with parsers
 that cannot run code.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import io
-import json
 import tokenize
 import tomllib
 import warnings
 from collections.abc import Collection, Mapping, Sequence
+
+from grader.notebook.reading import NotebookJSONError, load_json
 
 
 def missing(
@@ -86,9 +88,9 @@ def _decode(rel: str, data: bytes) -> tuple[str, str]:
 
 def _check_notebook(rel: str, text: str) -> list[str]:
     try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [f"{rel}: not a valid notebook (bad JSON on line {exc.lineno}: {exc.msg})"]
+        notebook = load_json(text)
+    except NotebookJSONError as exc:
+        return [f"{rel}: not a valid notebook: {exc}"]
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return [f"{rel}: not a valid notebook (no list of cells)"]
     return []

@@ -30,21 +30,25 @@ _HOW_TO = """\
 ## How this notebook is graded / 本笔记本如何评分
 
 - Write your code in the code cells below. `grade {id}` (in a terminal, in the handout
-  folder; save the notebook first) runs **every code cell from top to bottom** in a
-  sandbox, as one module, and checks the functions: {functions}.
-- Lines starting with `%` or `!` (IPython magics, shell commands) are **not run** by the
-  grader; start a cell with `# grader: skip` to keep it out too (plots, experiments).
-- A cell with a syntax error is not run; the result names it as "cell N, line M"
-  (cells are counted from the top, markdown cells included).
+  folder; save the notebook first) runs **every code cell from top to bottom**, one by
+  one, in a sandbox, and checks the functions: {functions}.
+- Lines starting with `%` or `!` (IPython magics, shell commands, `%pip install`) are
+  **not run** by the grader; start a cell with `# grader: skip` to keep it out too
+  (plots, experiments, training runs: a cell may run for a few seconds at most).
+- A cell that fails (a syntax error, an exception, a module the grader does not have)
+  stops only that cell, as in Jupyter; the result names it as "cell N, line M" (cells
+  are counted from the top, markdown cells included), and the cells after it still run.
 - If you also edit `exercises/{id}.py`, the grader grades the file that holds your work
   (the `.py` if both do).
 
 - 在下面的代码单元中编写代码。保存笔记本后，在讲义文件夹的终端中运行 `grade {id}`：
-  评分器在沙箱中**从上到下运行所有代码单元**（作为一个模块），并检查这些函数：{functions}。
-- 以 `%` 或 `!` 开头的行（IPython 魔法命令、shell 命令）**不会被运行**；单元第一行写
-  `# grader: skip` 可让评分器跳过整个单元（绘图、实验）。
-- 有语法错误的单元不会被运行；结果中以 "cell N, line M" 指明位置（单元从上往下计数，
-  包括 markdown 单元）。
+  评分器在沙箱中**从上到下逐个运行所有代码单元**，并检查这些函数：{functions}。
+- 以 `%` 或 `!` 开头的行（IPython 魔法命令、shell 命令、`%pip install`）**不会被运行**；
+  单元第一行写 `# grader: skip` 可让评分器跳过整个单元（绘图、实验、训练：每个单元最多
+  运行几秒）。
+- 出错的单元（语法错误、异常、评分环境中没有的模块）只停止该单元，与 Jupyter 相同；
+  结果中以 "cell N, line M" 指明位置（单元从上往下计数，包括 markdown 单元），
+  其后的单元照常运行。
 """
 _QUIZ = """\
 ## Quiz / 测验

@@ -19,7 +19,8 @@ the file the student worked in must win over the untouched one):
 - A malformed notebook is a note (when a ``.py`` can be graded instead) or the
   problem that fails every check (when it cannot).
 
-Nothing is executed: the notebook is read as JSON, Python sources are only parsed.
+Nothing is executed: the notebook is read as JSON, Python sources are only parsed
+(at most :data:`~grader.notebook.names.MAX_PARSED_CHARS` characters of them).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from grader.errors import SubmissionError
 from grader.exercise import Exercise
 from grader.notebook.extract import ExtractedNotebook, extract_notebook
+from grader.notebook.names import MAX_PARSED_CHARS
 from grader.sandbox import SourceSpec
 
 __all__ = ["PreparedSource", "has_work", "prepare_workspace_source"]
@@ -41,11 +43,12 @@ __all__ = ["PreparedSource", "has_work", "prepare_workspace_source"]
 class PreparedSource:
     """What to hand the sandbox and the quiz for one exercise of one workspace.
 
-    ``source_path`` is the Python file to import (None when nothing can be graded:
+    ``source_path`` is the Python file to load (None when nothing can be graded:
     then ``problem`` says why, for every check's message); ``display_name`` is the
     file as the student knows it; ``line_origins`` maps its lines to notebook cells
     (None for a ``.py``); ``notes`` are sentences for the result's notes/errors;
-    ``answers_path`` is the answers file for the quiz (it may not exist).
+    ``answers_path`` is the answers file for the quiz (it may not exist);
+    ``notebook`` the extracted notebook when its code is graded (None for a ``.py``).
     """
 
     source_path: Path | None
@@ -54,13 +57,20 @@ class PreparedSource:
     notes: tuple[str, ...]
     answers_path: Path
     problem: str | None = None
+    notebook: ExtractedNotebook | None = None
 
     def source_spec(self, module_name: str) -> SourceSpec | None:
-        """The sandbox's view of the source, or None when there is nothing to grade."""
+        """The sandbox's view of the source, or None when there is nothing to grade.
+
+        A notebook's spec names its cells, so the sandbox runs them one by one.
+        """
         if self.source_path is None:
             return None
+        cells = None
+        if self.notebook is not None:
+            cells = tuple((span.number, span.first, span.last) for span in self.notebook.cells)
         return SourceSpec(
-            self.source_path.resolve(), module_name, self.display_name, self.line_origins
+            self.source_path.resolve(), module_name, self.display_name, self.line_origins, cells
         )
 
 
@@ -94,7 +104,9 @@ def prepare_workspace_source(
     code.write_text(extracted.source, encoding="utf-8")
     answers_path, notes = _answers(extracted, answers, scratch, nb_name, notebook_graded=True)
     notes = (*extracted.ignored, *notes)
-    return PreparedSource(code, nb_name, extracted.line_origins, notes, answers_path)
+    return PreparedSource(
+        code, nb_name, extracted.line_origins, notes, answers_path, notebook=extracted
+    )
 
 
 def _notebook_wins(python: Path, extracted: ExtractedNotebook) -> bool:
@@ -110,8 +122,12 @@ def has_work(source: str) -> bool:
     """True if some function of ``source`` has a body beyond a stub's.
 
     A stub's body (after an optional docstring) is ``raise NotImplementedError``,
-    ``pass`` or ``...``. Source that does not parse counts as work (someone edited it).
+    ``pass`` or ``...``. Source that does not parse counts as work (someone edited it),
+    and so does source longer than :data:`MAX_PARSED_CHARS` (a stub is a few thousand
+    characters; parsing is not worth its memory then).
     """
+    if len(source) > MAX_PARSED_CHARS:
+        return True
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -43,13 +43,16 @@ class SourceSpec:
 
     ``line_origins``, when given, names where each line of the loaded file came from
     (index 0 is line 1), e.g. ``"cell 3, line 2"`` for code extracted from a notebook;
-    traceback frames then point there instead of at the extracted file.
+    traceback frames then point there instead of at the extracted file. ``cells``, when
+    given, are a notebook's code cells as ``(number, first line, last line)``: the
+    sandbox runs them one by one, and a failing cell costs only itself.
     """
 
     path: Path
     module_name: str
     display_name: str
     line_origins: tuple[str, ...] | None = None
+    cells: tuple[tuple[int, int, int], ...] | None = None
 
     def origin(self, line: int) -> str:
         """Where line ``line`` of the loaded file came from, as shown to the student."""
@@ -57,9 +60,12 @@ class SourceSpec:
             return self.line_origins[line - 1]
         return f"line {line}"
 
-    def load_message(self) -> tuple[dict, list[bytes]]:
-        """The first message to a sandbox: names, and the source bytes as the one blob."""
+    def load_message(self, time_budget_s: float | None = None) -> tuple[dict, list[bytes]]:
+        """The first message to a sandbox: names, cells, and the source bytes as the one blob."""
         header = {"op": "load", "module_name": self.module_name, "display_name": self.display_name}
+        if self.cells is not None:
+            header["cells"] = [list(cell) for cell in self.cells]
+            header["time_budget_s"] = time_budget_s
         header["id"] = secrets.token_hex(8)
         return header, [self.path.read_bytes()]
 
@@ -74,6 +80,9 @@ class Sandbox:
         self._process: _Process | None = None
         self._import_error: StudentImportFailed | None = None
         self.output = _OutputBuffer(self._limits.output_bytes)
+        #: The notebook cells that failed when the code was last loaded: (cell number,
+        #: what it raised), as the sandbox reported them (untrusted: for messages only).
+        self.failed_cells: tuple[tuple[int, StudentRaised], ...] = ()
 
     def call(
         self,
@@ -139,7 +148,7 @@ class Sandbox:
         return self._process
 
     def _start_process(self) -> _Process:
-        load = self._spec.load_message()
+        load = self._spec.load_message(self._limits.import_timeout_s)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         try:
@@ -177,8 +186,11 @@ class Sandbox:
             self._process = process
             self._stop()
             error = _raised("", header.get("error"), self._spec)
-            self._import_error = StudentImportFailed(f"importing {name} failed: {error.detail}")
+            self._import_error = StudentImportFailed(
+                f"importing {name} failed: {error.detail}", raised=error
+            )
             raise self._import_error
+        self.failed_cells = _failed_cells(header.get("cells"), self._spec)
 
     def _stop(self) -> str:
         """Have the template kill and reap the current process; return how it ended ('' if none)."""
@@ -295,6 +307,18 @@ def _raised(label: str, error: Any, spec: SourceSpec) -> StudentRaised:
     )
     return StudentRaised(
         label, str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:2000], frames
+    )
+
+
+def _failed_cells(report: Any, spec: SourceSpec) -> tuple[tuple[int, StudentRaised], ...]:
+    """The sandbox's report of failed cells, kept only for cells ``spec`` names."""
+    numbers = {cell[0] for cell in spec.cells or ()}
+    if not isinstance(report, list):
+        return ()
+    return tuple(
+        (item["cell"], _raised("", item.get("error"), spec))
+        for item in report[: len(numbers)]
+        if isinstance(item, dict) and type(item.get("cell")) is int and item["cell"] in numbers
     )
 
 

@@ -63,6 +63,7 @@ class Zygote:
         isolation: str = "auto",
         checks_dir: Path | None = None,
         warm: bool = False,
+        modules: tuple[str, ...] = (),
     ) -> Zygote:
         """Launch the template process; returns at once (imports continue in the background).
 
@@ -73,6 +74,8 @@ class Zygote:
         ``warm``: before its first sandbox, the template also pays torch's lazy imports
         (about 1 s, once) that each sandbox would otherwise pay when it first trains or
         uses a meta tensor: worth it when one template serves many submissions.
+        ``modules`` are the course's extra modules for student code: the template imports
+        them once, and :meth:`info` says which could not be imported.
         """
         limits = limits or Limits()
         public = (str(checks_dir.resolve()),) if checks_dir else ()
@@ -82,12 +85,14 @@ class Zygote:
         env = iso.sandbox_environment()
         env["HOME"] = tempfile.gettempdir()
         package_parent = str(Path(__file__).resolve().parents[2])
-        tail = [package_parent, chosen.level, "1" if chosen.own_uid else "0", *public]
+        own_uid = "1" if chosen.own_uid else "0"
+        tail = [package_parent, chosen.level, own_uid, public[0] if public else "", *modules]
         command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
         return cls(command, env, limits, chosen, warm)
 
     def info(self, timeout: float = 120.0) -> dict:
-        """Wait until the imports are done; torch version, CUDA and seccomp availability."""
+        """Wait until the imports are done; torch version, CUDA and seccomp availability, and
+        ``modules``: each declared module that could not be imported -> why."""
         if self._info is None:
             self._info = self._receive(timeout, "start")
         return self._info

@@ -5,8 +5,9 @@ Started by the judge as a separate, fresh interpreter, inside bubblewrap at the
 judge's memory: no expected values, no hidden inputs, no student file paths.
 It closes every descriptor it inherited but its control socket, makes itself
 non-dumpable and a child subreaper, pre-imports numpy, torch (one thread,
-before any torch op: forking after a multi-threaded op deadlocks children) and
-sympy, then serves requests on a SOCK_SEQPACKET control socket:
+before any torch op: forking after a multi-threaded op deadlocks children),
+sympy and the modules the course declares for student code, then serves
+requests on a SOCK_SEQPACKET control socket:
 
 - ``spawn``: make a private working directory, fork a child that confines itself
   (:mod:`grader.sandbox.confine`) and serves one student's module over the
@@ -144,9 +145,9 @@ class Template:
 
 def main() -> None:
     """Entry point: ``python -c ... <control fd> <package parent> <level> <own uid: 0|1>
-    [<course checks folder>]``."""
+    <course checks folder or ""> [<module the course declares> ...]``."""
     ctrl_fd, level, own_uid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
-    if len(sys.argv) > 4:
+    if len(sys.argv) > 4 and sys.argv[4]:
         from pathlib import Path
 
         import grader.course
@@ -157,6 +158,7 @@ def main() -> None:
     die_with_parent()
     _harden()
     info = _preimport()
+    info["modules"] = _import_declared(sys.argv[5:])
     template = Template(level, own_uid)
     info.update(seccomp=bool(template.seccomp), sandbox_uid=template.uid)
     if own_uid:  # its sandboxes may not be able to import these themselves
@@ -204,6 +206,21 @@ def _preimport() -> dict:
         "cuda": cuda,
         "uid": os.getuid(),
     }
+
+
+def _import_declared(names: list[str]) -> dict[str, str]:
+    """Import the course's declared modules once; name -> why, for each that failed.
+
+    Imported here, every sandbox forked later has them (even one whose uid could not
+    read their files); a module missing here is missing for every student.
+    """
+    failed = {}
+    for name in names:
+        try:
+            __import__(name)
+        except BaseException as exc:  # an instructor's module: reported, never fatal
+            failed[name] = f"{type(exc).__name__}: {exc}"[:300]
+    return failed
 
 
 def _warm_up(sympy) -> None:

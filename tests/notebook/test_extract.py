@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from grader.errors import SubmissionError
-from grader.notebook import extract
-from grader.notebook.extract import extract_notebook
+from grader.notebook import extract, reading
+from grader.notebook.extract import CellSpan, extract_notebook
 from grader.notebook.magics import strip_ipython
 
 
@@ -97,7 +97,7 @@ def test_cell_magic_cells_are_not_run_but_timing_magics_keep_their_body(tmp_path
     )
 
 
-def test_a_cell_with_a_syntax_error_is_left_out_and_named(tmp_path):
+def test_a_cell_with_a_syntax_error_stays_a_cell_of_its_own_and_is_never_compiled_here(tmp_path):
     path = write(
         tmp_path,
         code("def good():\n    return 1"),
@@ -106,11 +106,18 @@ def test_a_cell_with_a_syntax_error_is_left_out_and_named(tmp_path):
         code("def also_good():\n    return 3"),
     )
     extracted = extract_notebook(path)
-    assert "def good" in extracted.source and "def also_good" in extracted.source
-    assert "broken" not in extracted.source
-    (note,) = extracted.ignored
-    assert note.startswith("cell 3, line 1: SyntaxError:")
-    assert "`def broken(:`" in note and "This cell was not run" in note
+    # the sandbox compiles and runs each cell in turn, and reports the broken one
+    assert extracted.cells == (CellSpan(1, 1, 2), CellSpan(3, 3, 4), CellSpan(4, 5, 6))
+    assert extracted.cell_text(3) == "def broken(:\n    return 2\n"
+    assert extracted.cell_text(2) is None  # markdown
+    assert extracted.ignored == ()
+
+
+def test_cells_that_run_nothing_have_no_span(tmp_path):
+    path = write(tmp_path, code(""), code("%%bash\necho hi"), code("x = 1"), code("\n\n"))
+    extracted = extract_notebook(path)
+    assert extracted.cells == (CellSpan(3, 1, 1),)
+    assert extracted.source == "x = 1\n"
 
 
 def test_cells_marked_grader_skip_are_not_run(tmp_path):
@@ -245,7 +252,7 @@ def test_malformed_notebooks_get_a_message_naming_the_problem(tmp_path, case):
 
 
 def test_a_huge_notebook_is_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(extract, "MAX_NOTEBOOK_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_NOTEBOOK_BYTES", 100)
     path = write(tmp_path, code("x = 1\n" * 50))
     with pytest.raises(SubmissionError, match=r"larger than .* clear the outputs"):
         extract_notebook(path)
