@@ -45,11 +45,12 @@ def run_exercise(
     specs = course.checks(exercise, include_hidden=options.include_hidden)
     with tempfile.TemporaryDirectory(prefix="grader-source-") as scratch:
         source, answers, notes = _choose_source(workspace, exercise, Path(scratch))
+        problems: tuple[str, ...] = ()
         if isinstance(source, SourceSpec):
             results = run_checks(specs, exercise, source, zygote, options)
         else:
             results = [_result(spec, Status.FAILED, 0.0, source) for spec in specs]
-            notes = (*notes, source)
+            problems = (source,)
         quiz = _grade_quiz(exercise, answers, course, options)
     hidden_not_run = 0 if options.include_hidden else course.hidden_count(exercise)
     return ExerciseResult(
@@ -59,7 +60,8 @@ def run_exercise(
         device=options.device,
         isolation=options.isolation,
         hidden_not_run=hidden_not_run + quiz[2],
-        errors=tuple(dict.fromkeys((*notes, *quiz[1]))),
+        errors=tuple(dict.fromkeys((*problems, *quiz[1]))),
+        notes=tuple(note for note in dict.fromkeys(notes) if note not in problems),
     )
 
 
