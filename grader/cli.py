@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -170,8 +171,16 @@ def _grading_options(func):
 @cli.command("check")
 @click.argument("exercise_id")
 @_grading_options
-def check_command(exercise_id: str, **options) -> None:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: grade again each time you save the exercise or its answers "
+    "(Ctrl-C to stop).",
+)
+def check_command(exercise_id: str, watch: bool, **options) -> None:
     """Check one exercise (ID or alias)."""
+    if watch:
+        _watch(exercise_id, **options)
     _run(lambda: [current_course().find(exercise_id)], all_exercises=False, **options)
 
 
@@ -288,6 +297,59 @@ def _run(
         shutil.rmtree(scratch, ignore_errors=True)
     _print(results, exercises, all_exercises, as_json, verbose)
     sys.exit(_exit_code(results))
+
+
+def _watch(
+    exercise_id: str,
+    *,
+    submission: Path | None,
+    solution: bool,
+    hidden: bool | None,
+    as_json: bool,
+    device: str,
+    isolation: str,
+    verbose: bool,
+) -> None:
+    """``grade ID --watch``: grade the work in ./ now and after every save, until Ctrl-C
+    (exit code 130, by the CLI's boundary). See :mod:`grader.cli_watch`."""
+    from grader import cli_watch
+    from grader.report import terminal
+
+    if submission or solution:
+        raise UsageError("--watch grades your work in ./: not with --submission or --solution")
+    setup_logging()
+    course = current_course()
+    exercise = course.find(exercise_id)
+    include_hidden = bool(hidden)
+    if include_hidden:
+        course.validate((exercise,))
+    workspace = Path.cwd()
+    files = ", ".join(
+        str(p.relative_to(workspace)) for p in cli_watch.watched_files(exercise, workspace)
+    )
+    tty = sys.stdout.isatty()
+
+    def show(result: ExerciseResult, changed: list[Path]) -> None:
+        if tty:
+            click.clear()
+        if changed:
+            saved = ", ".join(str(p.relative_to(workspace)) for p in changed)
+            click.echo(f"saved: {saved}; graded again at {time.strftime('%H:%M:%S')}")
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(terminal.render(result, exercise, verbose=verbose, color=tty))
+        click.echo(
+            "\n".join(
+                terminal.wrap(
+                    f"watching {files}: save to grade again (Ctrl-C to stop)",
+                    terminal.terminal_width(),
+                )
+            )
+        )
+
+    with Session.start(device=device, isolation=isolation, course=course) as session:
+        cli_watch.watch(exercise, session, workspace, include_hidden=include_hidden, show=show)
 
 
 def _workspace(exercises, course: Course, submission: Path | None, solution: bool, scratch: Path):
