@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
 from grader.cli_doctor import doctor_command
+from grader.cli_output import setup_logging
 from grader.errors import GraderError, SubmissionError, UsageError
 from grader.model import ExerciseResult
 
@@ -169,8 +171,16 @@ def _grading_options(func):
 @cli.command("check")
 @click.argument("exercise_id")
 @_grading_options
-def check_command(exercise_id: str, **options) -> None:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: grade again each time you save the exercise or its answers "
+    "(Ctrl-C to stop).",
+)
+def check_command(exercise_id: str, watch: bool, **options) -> None:
     """Check one exercise (ID or alias)."""
+    if watch:
+        _watch(exercise_id, **options)
     _run(lambda: [current_course().find(exercise_id)], all_exercises=False, **options)
 
 
@@ -190,24 +200,32 @@ def all_command(**options) -> None:
 )
 def list_command(submission: Path) -> None:
     """List the exercises: alias, points, and how far your work is (no checks are run)."""
+    from grader.report.terminal import terminal_width, wrap
+
     exercises = current_course().exercises()
     if not exercises:
         click.echo(f"{current_course().root}: this course has no exercise yet (grade new ID)")
         return
-    width = max(len(e.title) for e in exercises)
-    for exercise in exercises:
-        points = exercise.public_checks().max_points
-        quiz = sum(q.points for q in exercise.questions())
-        click.echo(
-            f"{exercise.id:8} {exercise.alias:18} {exercise.title:{width}}  "
-            f"code {points:g} pts, quiz {quiz:g} pts   {_progress(exercise, submission)}"
-        )
+    width = terminal_width()
+    ids = max(len(e.id) for e in exercises) + 2
+    aliases = max(len(e.alias) for e in exercises) + 2
+    column = ids + aliases if width - ids - aliases >= 40 else 4
+    with tempfile.TemporaryDirectory(prefix="grader-list-") as scratch:
+        for exercise in exercises:
+            points = exercise.public_checks().max_points
+            quiz = sum(q.points for q in exercise.questions())
+            lead = f"{exercise.id:<{ids}}{exercise.alias:<{aliases}}"
+            code, quiz_done = _progress(exercise, submission, Path(scratch))
+            details = f"code {code} ({points:g} pts), quiz {quiz_done} ({quiz:g} pts)"
+            lines = wrap(exercise.title, width, lead, column) + wrap(details, width, ids)
+            click.echo("\n".join(lines))
 
 
-def _progress(exercise, workspace: Path) -> str:
-    """ "not started" / "in progress" for the code, and how many quiz answers are filled in."""
-    from grader.notebook.workspace import has_work
-    from grader.quiz.answers import read_answers
+def _progress(exercise, workspace: Path, scratch: Path) -> tuple[str, str]:
+    """("not started" or "in progress" for the code, "2/4 answered" for the quiz), the quiz
+    read from the file grading reads (a notebook's answers cell wins over the TOML file)."""
+    from grader.notebook.workspace import has_work, prepare_workspace_source
+    from grader.quiz.answers import display_name, read_answers
 
     code = "not started"
     for name in (exercise.source_path, exercise.notebook_path):
@@ -215,10 +233,13 @@ def _progress(exercise, workspace: Path) -> str:
         if path.is_file() and _started(path, has_work):
             code = "in progress"
     questions = exercise.questions()
-    answers = workspace / exercise.answers_path
+    toml = workspace / exercise.answers_path
+    prepared = prepare_workspace_source(workspace, exercise, scratch)
+    answers = prepared.answers_path if prepared is not None else toml
     sheet = read_answers(answers, questions) if answers.is_file() else None
     answered = len(sheet.values) + len(sheet.problems) if sheet else 0
-    return f"code: {code}; quiz: {answered}/{len(questions)} answered"
+    source = "" if answers == toml else f" in {display_name(answers)}"
+    return code, f"{answered}/{len(questions)} answered{source}"
 
 
 def _started(path: Path, has_work) -> bool:
@@ -257,7 +278,7 @@ def _run(
     isolation: str,
     verbose: bool,
 ) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     if submission and solution:
         raise UsageError("--submission and --solution cannot be used together")
     course = current_course()
@@ -276,6 +297,59 @@ def _run(
         shutil.rmtree(scratch, ignore_errors=True)
     _print(results, exercises, all_exercises, as_json, verbose)
     sys.exit(_exit_code(results))
+
+
+def _watch(
+    exercise_id: str,
+    *,
+    submission: Path | None,
+    solution: bool,
+    hidden: bool | None,
+    as_json: bool,
+    device: str,
+    isolation: str,
+    verbose: bool,
+) -> None:
+    """``grade ID --watch``: grade the work in ./ now and after every save, until Ctrl-C
+    (exit code 130, by the CLI's boundary). See :mod:`grader.cli_watch`."""
+    from grader import cli_watch
+    from grader.report import terminal
+
+    if submission or solution:
+        raise UsageError("--watch grades your work in ./: not with --submission or --solution")
+    setup_logging()
+    course = current_course()
+    exercise = course.find(exercise_id)
+    include_hidden = bool(hidden)
+    if include_hidden:
+        course.validate((exercise,))
+    workspace = Path.cwd()
+    files = ", ".join(
+        str(p.relative_to(workspace)) for p in cli_watch.watched_files(exercise, workspace)
+    )
+    tty = sys.stdout.isatty()
+
+    def show(result: ExerciseResult, changed: list[Path]) -> None:
+        if tty:
+            click.clear()
+        if changed:
+            saved = ", ".join(str(p.relative_to(workspace)) for p in changed)
+            click.echo(f"saved: {saved}; graded again at {time.strftime('%H:%M:%S')}")
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(terminal.render(result, exercise, verbose=verbose, color=tty))
+        click.echo(
+            "\n".join(
+                terminal.wrap(
+                    f"watching {files}: save to grade again (Ctrl-C to stop)",
+                    terminal.terminal_width(),
+                )
+            )
+        )
+
+    with Session.start(device=device, isolation=isolation, course=course) as session:
+        cli_watch.watch(exercise, session, workspace, include_hidden=include_hidden, show=show)
 
 
 def _workspace(exercises, course: Course, submission: Path | None, solution: bool, scratch: Path):

@@ -13,7 +13,6 @@ the file).
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import click
 from grader.api import DEVICES, ISOLATION_CHOICES
 from grader.catalog import COURSE_FILE, Course
 from grader.cli_context import current_course
+from grader.cli_output import setup_logging
 from grader.errors import GraderError, UsageError
 
 __all__ = ["register"]
@@ -120,7 +120,7 @@ def selftest_command(exercise_ids: tuple[str, ...], as_json: bool, **options) ->
     from grader.author import report
     from grader.author.selftest import SelftestOptions, selftest
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     course = current_course()
     exercises = _or_exit(lambda: [course.find(e) for e in exercise_ids] or course.exercises())
     _or_exit(lambda: course.validate(tuple(exercises)))

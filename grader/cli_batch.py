@@ -11,7 +11,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import click
@@ -21,6 +20,7 @@ from grader.batch.gradebook import Gradebook
 from grader.batch.scheduler import BatchOptions, BatchSummary, run_batch
 from grader.batch.submissions import Submission, discover
 from grader.cli_context import current_course
+from grader.cli_output import ProgressBar, say, setup_logging
 from grader.version import grader_version
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def batch_command(
     isolation: str,
 ) -> None:
     """Grade every submission in SUBMISSIONS (folders, .zip files or single files)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     course = current_course()
     exercises = _exercises(course, exercise_ids)
     ids = [e.id for e in exercises]
@@ -81,11 +81,10 @@ def batch_command(
                 for s in found
                 if regrade or not gradebook.already_graded(s.student_id, s.content_hash, version)
             ]
-            click.echo(
+            say(
                 f"{len(found)} submissions, {len(found) - len(todo)} already graded "
                 f"with grader {version}, {len(todo)} to grade; exercises: "
-                f"{', '.join(ids)}",
-                err=True,
+                f"{', '.join(ids)}"
             )
             options = BatchOptions(
                 jobs=jobs or _cores(),
@@ -130,23 +129,16 @@ def _require_isolation(isolation: str) -> None:
 def _run_with_progress(
     todo: list[Submission], exercises: list, gradebook: Gradebook, options: BatchOptions
 ) -> BatchSummary:
-    started, done = time.monotonic(), [0]
-    interactive = sys.stderr.isatty()
-
-    def progress(sub: Submission, status: str) -> None:
-        done[0] += 1
-        elapsed = time.monotonic() - started
-        rate = done[0] / elapsed if elapsed >= 1.0 else 0.0  # too early to say before 1 s
-        eta = f"ETA {(len(todo) - done[0]) / rate:.0f} s" if rate else "ETA -"
-        speed = f"{rate * 60:.0f}/min" if rate else "-/min"
-        line = f"[{done[0]}/{len(todo)}] {speed}, {eta}  {sub.student_id}: {status}"
-        if interactive:
-            bar = "#" * int(30 * done[0] / max(len(todo), 1))
-            click.echo(f"\r{bar:<30} {line[:70]:<70}", err=True, nl=done[0] == len(todo))
-        else:
-            click.echo(line, err=True)
-
-    return run_batch(todo, exercises, gradebook, options, progress)
+    """Grade ``todo`` with a progress bar on stderr: in place on a terminal (warnings
+    above it, each once), one plain line per submission elsewhere."""
+    with ProgressBar(len(todo)) as bar:
+        return run_batch(
+            todo,
+            exercises,
+            gradebook,
+            options,
+            lambda sub, status: bar.advance(f"{sub.student_id}: {status}"),
+        )
 
 
 def _report(summary: BatchSummary, count: int, jobs: int) -> None:
@@ -154,12 +146,11 @@ def _report(summary: BatchSummary, count: int, jobs: int) -> None:
     per_minute = summary.graded / summary.wall_seconds * 60 if summary.wall_seconds else 0.0
     busy = summary.check_seconds / max(min(jobs, count), 1)
     overhead = max(summary.wall_seconds - busy, 0.0) / count if count else 0.0
-    click.echo(
+    say(
         f"graded {summary.graded} submissions in {summary.wall_seconds:.1f} s "
         f"({per_minute:.0f}/min; {summary.check_seconds:.1f} s inside checks over {jobs} "
         f"workers; about {overhead:.3f} s other time per submission); "
-        f"{summary.errors} with errors; device: {', '.join(sorted(summary.devices)) or '-'}",
-        err=True,
+        f"{summary.errors} with errors; device: {', '.join(sorted(summary.devices)) or '-'}"
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grader.catalog import COURSE_FILE, ENVIRONMENT_VARIABLE, Course
+from grader.cli_output import note
 
 
 def current_course() -> Course:
@@ -21,10 +22,9 @@ def current_course() -> Course:
         found = Course.locate(root.obj).mount()
         root.meta["grader.course"] = found
         if found.found_by == "engine":
-            click.echo(
-                f"grade: note: no {COURSE_FILE} in {Path.cwd()} or above; using the example "
+            note(
+                f"no {COURSE_FILE} in {Path.cwd()} or above; using the example "
                 f"course beside the engine, {found.root} (pass --course DIR or set "
-                f"${ENVIRONMENT_VARIABLE} for another)",
-                err=True,
+                f"${ENVIRONMENT_VARIABLE} for another)"
             )
     return found

@@ -88,7 +88,9 @@ class ExerciseResult:
 
     ``hidden_not_run`` counts hidden checks that exist but were not run (a
     student's local run); ``errors`` lists submission-level problems (a missing
-    file, an unreadable answers file) that cost the checks depending on them.
+    file, an unreadable answers file) that cost the checks depending on them;
+    ``notes`` lists what a student should know but costs nothing (a notebook's
+    ``%matplotlib inline`` not run, which of two answer files was read).
 
     Only results whose status is :attr:`Status.scored` count in ``max_score``: a
     DEFERRED result (a quiz answer scored only at submission) is neither earned nor
@@ -102,6 +104,7 @@ class ExerciseResult:
     isolation: str = ""
     hidden_not_run: int = 0
     errors: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def score(self) -> float:
@@ -136,6 +139,7 @@ class ExerciseResult:
             isolation=data.get("isolation", ""),
             hidden_not_run=int(data.get("hidden_not_run", 0)),
             errors=tuple(data.get("errors", ())),
+            notes=tuple(data.get("notes", ())),
         )
 
     def to_dict(self) -> dict:
@@ -150,6 +154,7 @@ class ExerciseResult:
             "isolation": self.isolation,
             "hidden_not_run": self.hidden_not_run,
             "errors": list(self.errors),
+            "notes": list(self.notes),
             "tests": [_gradescope_test(r) for r in self.results],
             "checks": [r.to_dict() for r in self.results],
         }

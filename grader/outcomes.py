@@ -35,11 +35,16 @@ class CheckFailed(Exception):
     """The student's work is wrong; the message says expected, got, where and a hint."""
 
 
+_CLAUSE_STARTS = ("it ", "they ")
+
+
 class Mismatch(CheckFailed):
     """A value the student's code gave differs from what was expected.
 
     The fields are the parts of the message, kept apart for reports and tests:
-    ``str()`` reads ``where: expected EXPECTED, got ACTUAL (hint)``.
+    ``str()`` reads ``where: expected EXPECTED, got ACTUAL (hint)``. ``actual`` is what
+    came back (``a Python float``, ``0.5``); written as a clause (``it returned None``,
+    ``they differ``) it reads ``expected EXPECTED, but it returned None``.
     """
 
     def __init__(self, where: str, expected: str, actual: str, hint: str = "") -> None:
@@ -47,7 +52,8 @@ class Mismatch(CheckFailed):
         self.expected = expected
         self.actual = actual
         self.hint = hint
-        message = f"{where}: expected {expected}, got {actual}"
+        got = "but" if actual.startswith(_CLAUSE_STARTS) else "got"
+        message = f"{where}: expected {expected}, {got} {actual}"
         super().__init__(f"{message} ({hint})" if hint else message)
 
 

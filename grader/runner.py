@@ -48,15 +48,16 @@ def run_exercise(
     with tempfile.TemporaryDirectory(prefix="grader-source-") as scratch:
         prepared = prepare_workspace_source(workspace, exercise, Path(scratch))
         source, answers, notes = _choose_source(workspace, exercise, prepared)
+        problems: tuple[str, ...] = ()
         if isinstance(source, SourceSpec):
             cells = _cell_failures(prepared, course)
             results = run_checks(
                 specs, exercise, source, zygote, options, modules=course.modules, cells=cells
             )
-            notes = (*notes, *(cells.notes() if cells else ()))
+            problems = cells.notes() if cells else ()  # a failed cell costs points
         else:
             results = [_result(spec, Status.FAILED, 0.0, source) for spec in specs]
-            notes = (*notes, source)
+            problems = (source,)
         quiz = _grade_quiz(exercise, answers, course, options)
     hidden_not_run = 0 if options.include_hidden else course.hidden_count(exercise)
     return ExerciseResult(
@@ -66,7 +67,8 @@ def run_exercise(
         device=options.device,
         isolation=options.isolation,
         hidden_not_run=hidden_not_run + quiz[2],
-        errors=tuple(dict.fromkeys((*notes, *quiz[1]))),
+        errors=tuple(dict.fromkeys((*problems, *quiz[1]))),
+        notes=tuple(note for note in dict.fromkeys(notes) if note not in problems),
     )
 
 

@@ -82,15 +82,16 @@ def parameter_count(M0: int, N: int, L: int) -> Fraction:
 
 
 def monotonic_counterexample(M0: int = 10, N: int = 100) -> str:
-    """The counterexample to "P always increases with L", computed from the formula."""
+    """The counterexample to "P always increases with L", computed from the formula.
+
+    It shows parameter counts of three concrete networks (a student can count them with
+    build_mlp) and neither the formula nor where P turns: those answer other questions.
+    """
     p1, p2, p4 = (parameter_count(M0, N, L) for L in (1, 2, 4))
-    star = Fraction(2 * N, M0 + N + 1)
     return (
         f"Counterexample: with M0={M0}, N={N}, P(1)={p1} < P(2)={p2}, but then "
-        f"P(4)={p4} < P(2): P rises up to L* = 2N/(M0+N+1) ≈ {float(star):.2f} and falls "
-        "after, so it is not monotonic in L. "
-        f"反例：M0={M0}、N={N} 时 P(1)={p1} < P(2)={p2}，而 P(4)={p4} < P(2)："
-        "P 先增后减，并不单调。"
+        f"P(4)={p4} < P(2): P rises and then falls. "
+        f"反例：M0={M0}、N={N} 时 P(1)={p1} < P(2)={p2}，而 P(4)={p4} < P(2)：P 先增后减。"
     )
 
 

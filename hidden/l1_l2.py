@@ -110,7 +110,8 @@ _CHOICE_HINTS = {
     "to 0, the smaller its steps become",
     ("exact_zeros", "B"): "with steps of a fixed size ηλ/n a weight near 0 jumps from one side "
     "to the other: landing on exactly 0.0 would take an exact multiple of ηλ/n",
-    ("exact_zeros", "D"): "max(|z| − t, 0) is exactly 0.0 in floating point whenever |z| ≤ t",
+    ("exact_zeros", "D"): "some floating-point operations do give exactly 0.0 (x − x, 0.0·x): "
+    "look for an update that can produce one",
     ("bias_not_regularized", "C"): "the loss does depend on b: ∂C₀/∂b is the mean residual",
     ("bias_not_regularized", "D"): "b² is convex, and a sum of convex functions is convex",
 }
@@ -124,8 +125,6 @@ def quiz_feedback(key: str, answer: object) -> str | None:
         hint = _CHOICE_HINTS.get((key, letter))
         if hint:
             return hint
-    if key == "bias_not_regularized" and answer == frozenset({"A"}):
-        return "think also of what a penalized b does when the targets have a large offset"
-    if key == "bias_not_regularized" and answer == frozenset({"B"}):
-        return "think also of whether shrinking b changes how the output varies with the inputs"
+    if key == "bias_not_regularized" and len(answer) == 1:
+        return "judge every statement on its own: what does shrinking b change in the output?"
     return None

@@ -93,7 +93,9 @@ QUESTIONS: tuple[Question, ...] = (
 def feedback(key: str, answer: object) -> str | None:
     """The extra hint for a common wrong answer (the grader's ``feedback`` hook)."""
     if key == "gradient_signs" and answer == frozenset({"C"}):
-        return "∂L/∂w_i = ∂L/∂z · x_i: the weights do not enter the sign, only x_i > 0 does"
+        return (
+            "write ∂L/∂w_i with the chain rule through z = wᵀx + b: which factors can change sign?"
+        )
     if key == "zigzag_reason" and answer == frozenset({"D"}):
-        return "a small σ' slows every direction alike; the zig-zag comes from the shared sign"
+        return "a small σ' makes every step shorter but does not turn it: what turns it?"
     return None

@@ -59,6 +59,6 @@ def feedback(key: str, answer: object) -> str | None:
     """The extra hint for a common wrong answer (the grader's ``feedback`` hook)."""
     if key == "reason" and isinstance(answer, frozenset) and "C" in answer:
         return "the bias has a gradient (∂L/∂b = ∂L/∂ŷ): the point is what shrinking it does"
-    if key == "reason" and answer == frozenset({"A"}):
-        return "and what does a penalty on b do to a model whose targets have a large offset?"
+    if key == "reason" and isinstance(answer, frozenset) and len(answer) == 1:
+        return "judge every statement on its own; the training check is a good test of each"
     return None

@@ -55,14 +55,13 @@ def feedback(key: str, answer: object) -> str | None:
     """The extra hint for a wrong answer (the grader's ``feedback`` hook)."""
     if key == "why_not_zero" and answer == frozenset("D"):
         return (
-            "Train from init_zeros_ and look at symmetry_gap of the hidden layer: it stays "
-            "0.0, the hidden units never become different. 从零初始化训练后隐藏层的 "
-            "symmetry_gap 始终为 0.0。"
+            "Train from init_zeros_ and print symmetry_gap of the hidden layer after each "
+            "step: what does it say about the hidden units? 从零初始化训练，每一步后打印隐藏层的 "
+            "symmetry_gap：它说明了隐藏单元的什么情况？"
         )
     if key == "random_w_zero_b" and answer is False:
         return (
-            "Random W already breaks the symmetry: units with different incoming weights "
-            "compute different outputs, so even their biases get different gradients. "
-            "随机的 W 已经打破了对称性。"
+            "Train from init_xavier_ (it sets b = 0) and watch the accuracy and symmetry_gap. "
+            "用 init_xavier_（它令 b = 0）训练，观察准确率和 symmetry_gap。"
         )
     return None

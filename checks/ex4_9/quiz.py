@@ -59,9 +59,8 @@ def feedback(key: str, answer: object) -> str | None:
     """The extra hint for a wrong answer (the grader's ``feedback`` hook)."""
     if key == "larger_lr" and answer in (frozenset("A"), frozenset("C")):
         return (
-            "update_ratio does not depend on lr: the last layer's step grows by the same "
-            "factor as the first one's, and at 100x it already overshoots. "
-            "update_ratio 与学习率无关：最后一层的更新同样被放大，100 倍时已经振荡。"
+            "Compute update_ratio with lr, 10·lr and 100·lr, and watch the loss of a training "
+            "run at each. 分别用 lr、10·lr、100·lr 计算 update_ratio，并观察各自训练时的损失。"
         )
     if key == "sigmoid_product_bound":
         return "σ'(z) = σ(z)(1 − σ(z)) is largest at z = 0. σ' 在 z = 0 处取最大值。"

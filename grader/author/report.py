@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 from grader.author.mutation import EQUIVALENT, KILLED, SURVIVED, MutationReport
 from grader.author.selftest import ExerciseSelftest, Finding
+from grader.report.terminal import terminal_width, wrap
 
 __all__ = ["render", "summary", "to_dict"]
-
-_WIDTH = 100
 
 
 def render(result: ExerciseSelftest, solution: str, solution_name: str) -> str:
@@ -27,8 +25,7 @@ def render(result: ExerciseSelftest, solution: str, solution_name: str) -> str:
 def _finding_line(finding: Finding) -> str:
     mark = "ok" if finding.ok else ("FAIL" if finding.required else "warn")
     head = f"  {mark:5} {finding.name:38} "
-    body = textwrap.wrap(finding.detail, _WIDTH - len(head)) or [""]
-    return "\n".join([head + body[0], *(" " * len(head) + rest for rest in body[1:])])
+    return "\n".join(wrap(finding.detail, terminal_width(), head, len(head)))
 
 
 def _check_table(result: ExerciseSelftest) -> list[str]:

@@ -17,7 +17,9 @@ Schema (version 1)::
     submissions(id PK, student_id, content_hash, grader_version, graded_at, device,
                 isolation, error)                 error: the problems, one per line
     exercise_results(submission_id, exercise, position, execution_time, device,
-                     isolation, hidden_not_run, errors)      errors: JSON list
+                     isolation, hidden_not_run, errors)      errors: JSON list (a note,
+                                                             which costs nothing, as
+                                                             {"note": text})
     check_results(submission_id, exercise, position, name, title, points, max_points,
                   status, visibility, message, duration_s, output)
 """
@@ -359,7 +361,9 @@ class Gradebook:
                 result.device,
                 result.isolation,
                 result.hidden_not_run,
-                json.dumps(list(result.errors), ensure_ascii=False),
+                json.dumps(
+                    [*result.errors, *({"note": n} for n in result.notes)], ensure_ascii=False
+                ),
             ),
         )
         cur.executemany(
@@ -403,7 +407,8 @@ class Gradebook:
             device=device,
             isolation=isolation,
             hidden_not_run=hidden_not_run,
-            errors=tuple(json.loads(errors)),
+            errors=tuple(e for e in json.loads(errors) if isinstance(e, str)),
+            notes=tuple(e["note"] for e in json.loads(errors) if isinstance(e, dict)),
         )
 
 

@@ -212,7 +212,10 @@ class _Pool:
         for key, _ in self._selector.select(timeout=1.0):
             worker = key.data
             for message in self._read(worker):
-                if message is not None and "ready" in message:
+                if message is not None and "log" in message:  # a worker's warning, logged here
+                    level = logging.ERROR if message["log"] == "error" else logging.WARNING
+                    log.log(level, "%s", message.get("message", ""))
+                elif message is not None and "ready" in message:
                     worker.ready = message
                 elif worker.job is not None:
                     messages.append((worker, message))

@@ -9,7 +9,10 @@ library prints can corrupt the protocol):
     -> {"id": 7, "workspace": "/tmp/.../alice", "exercises": ["ex4_5", "ex4_1"]}
     <- {"id": 7, "results": [ExerciseResult.to_dict(), ...]}   or   {"id": 7, "error": "..."}
 
-The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``.
+The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``. A
+warning logged in the worker goes to the scheduler as ``{"log": "warning", "message":
+...}`` (never onto the shared stderr, where every worker would repeat it in the middle of
+the progress bar); the scheduler logs it once in the batch's own process.
 Heavy imports are paid once per worker; each submission's code still runs in
 its own freshly forked sandbox process.
 """
@@ -35,7 +38,7 @@ def main() -> None:
     parser.add_argument("--course", default=None)
     args = parser.parse_args()
     channel = _private_stdout()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, handlers=[_Forward(channel)])
     _die_with_parent()
     course = Course.locate(args.course)
     # warm: torch's lazy imports are paid once by this worker's template, not per submission.
@@ -62,6 +65,21 @@ def _grade_job(session: Session, job: dict) -> dict:
     except Exception as exc:  # a grader bug: recorded for this submission, the batch goes on
         logging.getLogger(__name__).exception("job %s failed", job.get("id"))
         return {"id": job.get("id"), "error": f"internal grader error: {type(exc).__name__}: {exc}"}
+
+
+class _Forward(logging.Handler):
+    """Sends each log record to the scheduler as one ``{"log": ..., "message": ...}`` line."""
+
+    def __init__(self, channel: TextIO) -> None:
+        super().__init__(logging.WARNING)
+        self.channel = channel
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = "error" if record.levelno >= logging.ERROR else "warning"
+            _send(self.channel, {"log": level, "message": record.getMessage()})
+        except Exception:
+            self.handleError(record)
 
 
 def _private_stdout() -> TextIO:

@@ -54,8 +54,20 @@ def describe(value: Any, limit: int = 80) -> str:
         return value.describe()
     if isinstance(value, SympyText):
         return value.text if len(value.text) <= limit else value.text[:limit] + "..."
-    text = repr(value)
+    text = repr(value.item() if isinstance(value, np.generic) else value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(value: Any) -> str:
+    """What a value is and what it holds, once: ``a Python float 0.5``, ``None``,
+    ``a numpy array float64[3] [1, 2, 3]``, ``a torch tensor float32[2] on cpu``."""
+    if value is None:
+        return "None"
+    if isinstance(value, Unsupported):
+        return value.describe()
+    if isinstance(value, TensorData | np.ndarray):
+        return f"a {'torch' if isinstance(value, TensorData) else 'numpy'} {describe(value)}"
+    return f"{kind_of(value)} {describe(value)}"
 
 
 def device_name(device: str) -> str:
@@ -88,12 +100,7 @@ def expect_equal(actual: Any, expected: Any, *, where: str, hint: str = "") -> N
     """Exact equality, type included (``True`` is not ``1``; ``26371.0`` is not ``26371``)."""
     if type(expected) in (int, float, bool, str) or expected is None:
         if type(actual) is not type(expected):
-            fail(
-                where,
-                f"{kind_of(expected)} {expected!r}",
-                f"{kind_of(actual)} {describe(actual)}",
-                hint,
-            )
+            fail(where, f"{kind_of(expected)} {expected!r}", _shown(actual), hint)
         if actual != expected:
             fail(where, repr(expected), describe(actual), hint)
         return
@@ -103,7 +110,7 @@ def expect_equal(actual: Any, expected: Any, *, where: str, hint: str = "") -> N
             index = _first_difference(_values(actual), _values(expected))
             fail(
                 where,
-                f"{_at(_values(expected), index)} at index {index}",
+                f"{_at(_values(expected), index)}{_at_index(index)}",
                 f"{_at(_values(actual), index)}",
                 hint,
             )
@@ -117,7 +124,7 @@ def expect_number(actual: Any, *, where: str, integer: bool = False) -> float:
     allowed = (int, np.integer) if integer else (int, float, np.integer, np.floating)
     if isinstance(actual, bool | np.bool_) or not isinstance(actual, allowed):
         wanted = "an integer" if integer else "a number"
-        fail(where, wanted, f"{kind_of(actual)} {describe(actual)}")
+        fail(where, wanted, _shown(actual))
     return float(actual)
 
 
@@ -148,7 +155,7 @@ def _expect_values_close(
         index = _index(np.argwhere(bad_finite)[0], got64)
         fail(
             where,
-            f"finite values ({_at(want64, index)} at index {index})",
+            f"finite values ({_at(want64, index)}{_at_index(index)})",
             f"{_at(got64, index)}",
             hint or "look for overflow or division by zero",
         )
@@ -161,10 +168,9 @@ def _expect_values_close(
     worst = np.where(ok, -np.inf, np.nan_to_num(err, nan=np.inf, posinf=np.inf))
     index = _index(np.unravel_index(int(np.argmax(worst)), got64.shape), got64)
     bad = int((~ok).sum())
-    where_text = f" at index {index}" if got64.ndim else ""
     fail(
         where,
-        f"{_fmt(_at(want64, index))}{where_text}",
+        f"{_fmt(_at(want64, index))}{_at_index(index)}",
         f"{_fmt(_at(got64, index))} ({bad} of {ok.size} values off; "
         f"tolerance rtol={rtol:g}, atol={atol:g})",
         hint,
@@ -181,7 +187,7 @@ def _expect_array_like(
             fail(
                 where,
                 kind_of(expected),
-                f"{kind_of(actual)} {describe(actual)}",
+                _shown(actual),
                 hint or "return the same kind of value you were given",
             )
         for label, want, got in (
@@ -196,7 +202,7 @@ def _expect_array_like(
         fail(
             where,
             "a numpy array",
-            f"{kind_of(actual)} {describe(actual)}",
+            _shown(actual),
             hint or "return the same kind of value you were given",
         )
     if actual.shape != expected.shape:
@@ -227,6 +233,11 @@ def _first_difference(got: np.ndarray, want: np.ndarray) -> tuple[int, ...]:
         )
     positions = np.argwhere(diff)
     return _index(positions[0], got) if len(positions) else ()
+
+
+def _at_index(index: tuple[int, ...]) -> str:
+    """`` at index (2, 1)``, or nothing for a scalar (index ``()``)."""
+    return f" at index {index}" if index else ""
 
 
 def _index(position: Any, array: np.ndarray) -> tuple[int, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from grader.judge.compare import describe
-from grader.outcomes import StudentTimeout
+from grader.outcomes import StudentRaised, StudentTimeout
 from grader.sandbox import Sandbox
 
 RETRY_TIMEOUT_S = 1.0
@@ -65,14 +65,24 @@ class StudentCode:
     ) -> Any:
         """The value of the probe ``func(student_module, *args, **kwargs)``.
 
-        ``label`` names the call in failure messages, as for :meth:`call`.
+        ``label`` names the call in failure messages, as for :meth:`call`. Without one, a
+        message names what the student wrote, never the probe (an internal name): ``your
+        build_mlp raised ...`` after the outermost of their functions that failed, ``your
+        code did not finish ...``, and ``checking your code raised ...`` where no frame of
+        their file failed (what their code returned could not be used).
         """
-        label = label or call_text(func, args, kwargs)
         limit = self._limit(f"probe:{func}", timeout)
-        return self._watch(
-            f"probe:{func}",
-            lambda: self._box().probe(self._probes_module, func, args, kwargs, limit, label),
-        )
+        try:
+            return self._watch(
+                f"probe:{func}",
+                lambda: self._box().probe(
+                    self._probes_module, func, args, kwargs, limit, label or "your code"
+                ),
+            )
+        except StudentRaised as raised:
+            if label is not None:
+                raise
+            raise _relabelled(raised) from None
 
     def take_output(self) -> str:
         """What the student's code printed since the last call of this method."""
@@ -100,6 +110,18 @@ class StudentCode:
         if self._sandbox is None:
             self._sandbox = self._open_sandbox()
         return self._sandbox
+
+
+def _relabelled(raised: StudentRaised) -> StudentRaised:
+    """``raised`` named after the student's outermost failing function."""
+    first = raised.frames[0].function if raised.frames else ""
+    if not raised.frames:
+        label = "checking your code"
+    elif first.isidentifier():
+        label = f"your {first}"
+    else:
+        label = "your code"
+    return StudentRaised(label, raised.exc_type, raised.exc_message, raised.frames)
 
 
 def call_text(func: str, args: tuple, kwargs: dict | None = None) -> str:

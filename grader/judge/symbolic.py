@@ -7,7 +7,9 @@ and climbs, cheapest rung first:
 2. **witness search** at seeded random points that respect the symbols' domains
    (positive integers for ``POSITIVE_INTEGER``, rationals in (0, 1) for probabilities,
    ...), skipping the reference's poles. A point where the values differ is a concrete
-   counterexample, reported with both values, and the verdict is DIFFERENT. Values are
+   counterexample and the verdict is DIFFERENT: its message shows the student's value
+   there and one qualitative sentence (:mod:`grader.judge.symbolic_hints`), never the
+   expected value, which ``Verdict.expected`` keeps for checks of code. Values are
    exact rationals where the expressions are rational functions of the point, otherwise
    30 significant digits compared with a relative tolerance of 1e-10;
 3. **simplify**: ``simplify(a - b) == 0`` proves equality;
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from grader.judge.symbolic_hints import describe_difference
 from grader.quiz.expr_parser import (
     DEFAULT_FUNCTIONS,
     Domain,
@@ -144,7 +147,15 @@ def decide(
     points = _sample_points(symbols, random.Random(seed), SAMPLED_POINTS)
     agreeing, witness = _search_witness(actual, expected, points, time_limit_s * _WITNESS_SHARE)
     if witness is not None:
-        return witness
+        hint = _attempt(
+            min(CONFIRMATION_S, deadline - time.monotonic()),
+            describe_difference,
+            actual,
+            expected,
+            symbols,
+            witness[0],
+        )
+        return _different(*witness, hint=str(hint or ""))
     cap = CONFIRMATION_S if agreeing >= MIN_AGREEING_POINTS else time_limit_s
     if _attempt(min(cap, time_limit_s * _SIMPLIFY_SHARE), _simplifies_to_zero, actual - expected):
         return Verdict(Equivalence.EQUAL, "simplify")
@@ -189,8 +200,9 @@ def _search_witness(
     expected: sympy.Expr,
     points: list[dict[str, sympy.Rational]],
     budget_s: float,
-) -> tuple[int, Verdict | None]:
-    """(points where both agree, a DIFFERENT verdict at the first point where they differ)."""
+) -> tuple[int, tuple | None]:
+    """(points where both agree, (point, reference value, student's value) at the first
+    point where they differ, or None)."""
     deadline = time.monotonic() + budget_s
     agreeing = 0
     for point in points:
@@ -202,7 +214,7 @@ def _search_witness(
         except (ArithmeticError, MemoryError, RecursionError, TypeError, ValueError):
             continue  # this point cannot be evaluated; try the next one
         if same is False:
-            return agreeing, _different(point, reference, value)
+            return agreeing, (point, reference, value)
         agreeing += same is True
     return agreeing, None
 
@@ -247,15 +259,26 @@ def _agree(value: sympy.Expr, reference: sympy.Expr) -> bool | None:
 
 
 def _different(
-    point: Mapping[str, sympy.Rational], reference: sympy.Expr, value: sympy.Expr | None
+    point: Mapping[str, sympy.Rational],
+    reference: sympy.Expr,
+    value: sympy.Expr | None,
+    *,
+    hint: str = "",
 ) -> Verdict:
+    """The DIFFERENT verdict; its message shows the student's own value at ``point`` and
+    a qualitative ``hint``, never the expected value (kept in ``expected`` for checks of
+    code, whose expected values are public)."""
     where = ", ".join(f"{name}={number}" for name, number in point.items())
     expected, actual = _show(reference), _show(value)
+    message = (
+        f"not equal to the expected expression: at {where} yours is {actual}"
+        if point
+        else f"not the expected value: yours is {actual}"
+    )
     return Verdict(
         Equivalence.DIFFERENT,
         "witness",
-        f"not equal to the expected expression: at {where} the expected value is "
-        f"{expected}, yours is {actual}",
+        f"{message}; {hint}" if hint else message,
         point=tuple((name, str(number)) for name, number in point.items()),
         expected=expected,
         actual=actual,

@@ -50,6 +50,8 @@ class AnswerSheet:
     letters for choice, ``bool`` for boolean. ``problems`` maps keys to a message about
     their answer; ``errors`` holds file-level messages; ``fatal`` is set (and the rest
     empty) when the file could not be read at all. ``lines`` maps keys to line numbers.
+    ``misspelled`` maps a question's key to the unknown key of the file that is nearest
+    to it (``mean_plain`` -> ``mean_Plain``), for the questions left unanswered.
     """
 
     source: str
@@ -58,6 +60,7 @@ class AnswerSheet:
     errors: tuple[str, ...] = ()
     fatal: str | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
+    misspelled: Mapping[str, str] = field(default_factory=dict)
 
     def where(self, key: str) -> str:
         """``answers/ex4_5.toml, key 'P_of_L' (line 7)``, the line where known."""
@@ -89,8 +92,14 @@ def read_answers(path: Path, questions: Sequence[Question]) -> AnswerSheet:
             values[key] = _coerce(question, raw)
         except _WrongAnswer as problem:
             problems[key] = f"{_where(source, key, lines)}: {problem}"
-    errors = tuple(_unknown_key(key, by_key, source, lines) for key in table if key not in by_key)
-    return AnswerSheet(source, values, problems, errors, None, lines)
+    unknown = [key for key in table if key not in by_key]
+    errors = tuple(_unknown_key(key, by_key, source, lines) for key in unknown)
+    misspelled = {}
+    for key in unknown:
+        nearest = _nearest_key(key, list(by_key))
+        if nearest and nearest not in values and nearest not in problems:
+            misspelled.setdefault(nearest, key)
+    return AnswerSheet(source, values, problems, errors, None, lines, misspelled)
 
 
 class _Unreadable(Exception):
@@ -151,10 +160,17 @@ def _unknown_key(
     line = lines.get(key)
     where = f"{source}" + (f" (line {line})" if line else "")
     valid = list(by_key)
+    nearest = _nearest_key(key, valid)
+    hint = f" Did you mean '{nearest}'?" if nearest else ""
+    return f"{where}: unknown key '{key}'.{hint} The keys are: {', '.join(valid)}"
+
+
+def _nearest_key(key: str, valid: list[str]) -> str | None:
+    """The valid key ``key`` was probably meant to be (same letters in another case
+    first), or None."""
     same_case = [k for k in valid if k.lower() == key.lower()]
     close = same_case or difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    return f"{where}: unknown key '{key}'.{hint} The keys are: {', '.join(valid)}"
+    return close[0] if close else None
 
 
 def _is_unanswered(raw: object) -> bool:

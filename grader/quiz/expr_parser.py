@@ -174,6 +174,7 @@ def parse_expression(
     allowed expression, including one that divides by zero.
     """
     source = _normalize(text)
+    _refuse_derivative_notation(source, symbols)
     tokens = _tokenize(source, symbols, functions)
     code = " ".join(tokens)
     try:
@@ -207,6 +208,23 @@ def _normalize(text: str | bytes) -> str:
     return text.translate(_REPLACEMENTS)
 
 
+_DERIVATIVE = re.compile(r"(?<![\w.])(d\w*)\s*/\s*(d\w*)")
+
+
+def _refuse_derivative_notation(source: str, symbols: Mapping[str, Domain]) -> None:
+    """Refuse ``d/dL P`` or ``dP/dL`` (unless ``d`` is a declared symbol) with a message
+    that asks for the derivative itself, not for ``dL*P``."""
+    match = _DERIVATIVE.search(source)
+    if match is None or any(name in symbols for name in match.groups()):
+        return
+    names = ", ".join(symbols) or "numbers"
+    raise ExpressionError(
+        f"derivative notation ({match.group().strip()}...) is not allowed: work the "
+        f"derivative out and write the result as an expression in {names}",
+        match.group().strip(),
+    )
+
+
 def _tokenize(source: str, symbols: Mapping[str, Domain], functions: frozenset[str]) -> list[str]:
     """Tokens of ``source`` with ``^`` as ``**`` and implicit products made explicit."""
     tokens: list[str] = []
@@ -221,7 +239,7 @@ def _tokenize(source: str, symbols: Mapping[str, Domain], functions: frozenset[s
         if (
             kinds
             and _adjacent_operands(kinds[-1], tokens[-1], kind, text)
-            and _implicit_product(kinds[-1], tokens[-1], kind, text, symbols)
+            and _implicit_product(kinds[-1], tokens[-1], kind, text, symbols, functions)
         ):
             tokens.append("*")
             kinds.append("op")
@@ -279,7 +297,12 @@ def _adjacent_operands(prev_kind: str, prev: str, kind: str, text: str) -> bool:
 
 
 def _implicit_product(
-    prev_kind: str, prev: str, kind: str, text: str, symbols: Mapping[str, Domain]
+    prev_kind: str,
+    prev: str,
+    kind: str,
+    text: str,
+    symbols: Mapping[str, Domain],
+    functions: frozenset[str],
 ) -> bool:
     """Whether two adjacent operands multiply (False: a function call); raises if unread.
 
@@ -291,10 +314,27 @@ def _implicit_product(
     if prev_kind == "number" and kind == "number":
         raise ExpressionError(f"missing operator between {prev} and {text}", text)
     if prev_kind == "name":
+        _check_known(prev, symbols, functions)
+        if kind == "name":
+            _check_known(text, symbols, functions)
         raise ExpressionError(
             f"missing operator between {prev!r} and {text!r}: write {prev}*{text}", text
         )
     return True
+
+
+def _check_known(name: str, symbols: Mapping[str, Domain], functions: frozenset[str]) -> None:
+    """Raise the unknown-name error for a name that is no symbol, constant or function:
+    suggesting ``dL*P`` for ``dL P`` would only mislead."""
+    if name in symbols or name in _CONSTANTS or name in functions:
+        return
+    raise ExpressionError(
+        f"unknown name {name!r}."
+        + _unknown_name_hint(name, symbols, functions)
+        + " "
+        + _allowed(symbols, functions),
+        name,
+    )
 
 
 def _syntax_error(code: str, error: Exception) -> ExpressionError:

@@ -108,6 +108,28 @@ def _student_sheet(answers_file: Path | None, questions: Sequence[Question]) -> 
     )
 
 
+def _not_read(sheet: AnswerSheet) -> str:
+    """The message of every question when the answers file could not be read: the file's
+    problem itself is reported once, in the quiz's ``errors``."""
+    missing = (sheet.fatal or "").startswith("no answers file")
+    what = "there is no answers file" if missing else f"{sheet.source} could not be read"
+    return f"not graded: {what} (the error is shown above)"
+
+
+def _not_answered(sheet: AnswerSheet, key: str) -> str:
+    """``... key 'mean_plain': not answered``, naming a misspelled key of the file."""
+    found = sheet.misspelled.get(key)
+    if found is None:
+        return f"{sheet.where(key)}: not answered"
+    line = sheet.lines.get(found)
+    at = f" (line {line})" if line else ""
+    case = " (keys are case-sensitive)" if found.lower() == key.lower() else ""
+    return (
+        f"{sheet.source}, key '{key}': not answered; your file has the key '{found}'{at}: "
+        f"rename it to '{key}'{case}"
+    )
+
+
 @dataclass(frozen=True)
 class _Marked:
     """How one question ended, before it becomes a CheckResult."""
@@ -160,20 +182,20 @@ class _QuizGrader:
     def _mark(self, question: Question) -> _Marked:
         sheet, key = self.sheet, question.key
         if sheet.fatal:
-            return _Marked(Status.FAILED, sheet.fatal)
+            return _Marked(Status.FAILED, _not_read(sheet))
         if key in sheet.problems:
             return _Marked(Status.FAILED, sheet.problems[key])
         if key not in sheet.values:
             status = (
                 Status.NEEDS_PERSON if isinstance(question, FreeTextQuestion) else Status.FAILED
             )
-            return _Marked(status, f"{sheet.where(key)}: not answered")
+            return _Marked(status, _not_answered(sheet, key))
         answer = sheet.values[key]
         if isinstance(question, FreeTextQuestion):
+            text = str(answer).strip()[:MAX_OUTPUT_CHARS]
             return _Marked(
                 Status.NEEDS_PERSON,
-                "recorded for the instructor to read (not scored)",
-                output=str(answer)[:MAX_OUTPUT_CHARS],
+                f"your answer, for the instructor to read (not scored):\n{text}",
             )
         if self.reference is None:
             return self._preview(question, answer)

@@ -33,7 +33,21 @@ __all__ = [
 ]
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-TITLE_LENGTH = 80
+TITLE_LENGTH = 160
+
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "cf.", "vs.")
+
+
+def _first_sentence(text: str) -> str:
+    """``text`` up to the first ``.``/``?``/``!`` that ends a sentence outside parentheses."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        ends = index + 1 == len(text) or text[index + 1] == " "
+        if char in ".?!" and depth <= 0 and ends and not text[: index + 1].endswith(_ABBREVIATIONS):
+            return text[: index + 1]
+    return text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,9 +73,19 @@ class Question:
 
     @property
     def title(self) -> str:
-        """The first line of the English prompt, at most :data:`TITLE_LENGTH` characters."""
-        first = self.prompt_en.strip().splitlines()[0] if self.prompt_en.strip() else self.key
-        return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
+        """The first sentence of the English prompt (its line breaks are only layout).
+
+        A sentence ends at ``.``, ``?`` or ``!`` followed by a space or the end, outside
+        parentheses (``(a number, e.g. 1/3)`` does not end one). A longer sentence than
+        :data:`TITLE_LENGTH` characters is cut at a word, with ``…``.
+        """
+        text = " ".join(self.prompt_en.split())
+        if not text:
+            return self.key
+        first = _first_sentence(text)
+        if len(first) <= TITLE_LENGTH:
+            return first
+        return first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + " …"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -43,12 +43,27 @@ def show(answer: object) -> str:
 
 
 def mark_numeric(question: NumericQuestion, answer: float, reference: float) -> Mark:
-    """Correct within ``atol + rtol * |reference|``; a failure shows the accepted range."""
+    """Correct within ``atol + rtol * |reference|``.
+
+    A failure states the tolerance rule (how close an answer must be), never the range
+    around the reference, which would give the answer away.
+    """
     tolerance = question.atol + question.rtol * abs(reference)
     if abs(answer - reference) <= tolerance:
         return Mark(Status.PASSED)
-    low, high = reference - tolerance, reference + tolerance
-    return Mark(Status.FAILED, f"{answer:g} is outside the accepted range [{low:.6g}, {high:.6g}]")
+    return Mark(
+        Status.FAILED,
+        f"{answer:.12g} is not right (an answer scores when it is within "
+        f"{tolerance_rule(question)} of the right value)",
+    )
+
+
+def tolerance_rule(question: NumericQuestion) -> str:
+    """``5e-06``, ``a relative 1e-06`` or ``5e-06 plus a relative 1e-06``: the question's
+    own tolerances, which say nothing about the reference value."""
+    parts = [f"{question.atol:g}"] if question.atol else []
+    parts += [f"a relative {question.rtol:g}"] if question.rtol else []
+    return " plus ".join(parts) or "0"
 
 
 def mark_choice(question: ChoiceQuestion, answer: frozenset, reference: frozenset) -> Mark:

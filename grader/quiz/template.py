@@ -98,10 +98,17 @@ def _symbolic_help(question: SymbolicQuestion) -> list[str]:
         by_domain.setdefault(domain, []).append(name)
     en = "; ".join(f"{', '.join(names)} ({_DOMAINS_EN[d]})" for d, names in by_domain.items())
     zh = "；".join(f"{'、'.join(names)}（{_DOMAINS_ZH[d]}）" for d, names in by_domain.items())
+    functions = f"Functions / 可用函数: {', '.join(sorted(question.functions))}"
+    if not by_domain:  # a number, which may be written as an expression of numbers
+        return [
+            'Answer: a number, in quotes; it may be an expression of numbers, e.g. "1/3".',
+            '作答：一个数，写在引号内；可写成数的表达式，例如 "1/3"。',
+            functions,
+        ]
     return [
         f"Answer: an expression in {en}, in quotes.",
         f"作答：关于 {zh}的表达式，写在引号内。",
-        f"Functions / 可用函数: {', '.join(sorted(question.functions))}",
+        functions,
     ]
 
 

@@ -88,6 +88,7 @@ def render_markdown(sub: GradedSubmission, disclose_hidden: bool = False) -> str
     for result in sub.exercises:
         out += ["", f"## {_md(result.exercise)}: {_num(result.score)}/{_num(result.max_score)}", ""]
         out += [f"- ⚠️ {_md(error)}" for error in result.errors]
+        out += [f"- Note: {_md(note)}" for note in result.notes]
         for line in _lines(result, disclose_hidden):
             hidden = " *(hidden)*" if line.hidden else ""
             out.append(f"- {line.mark} **{_md(line.title)}**{hidden}: {line.points}")
@@ -108,6 +109,7 @@ def render_html(sub: GradedSubmission, disclose_hidden: bool = False) -> str:
             f"<h2>{esc(result.exercise)}: {_num(result.score)}/{_num(result.max_score)}</h2>"
         )
         body += [f'<p class="problem">⚠️ {esc(error)}</p>' for error in result.errors]
+        body += [f'<p class="note">Note: {esc(note)}</p>' for note in result.notes]
         body.append("<ul>")
         for line in _lines(result, disclose_hidden):
             hidden = " <em>(hidden)</em>" if line.hidden else ""

@@ -115,6 +115,7 @@ def _overall_output(sub: GradedSubmission) -> str:
     for result in sub.exercises:
         lines.append(f"{result.exercise}: {result.score:g}/{result.max_score:g}")
         lines += [f"  {error}" for error in result.errors]
+        lines += [f"  note: {note}" for note in result.notes]
     return "\n".join(lines)
 
 

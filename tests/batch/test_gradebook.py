@@ -44,6 +44,7 @@ def exercise(name: str = "ex4_5", n_checks: int = 3, score: float = 1.0) -> Exer
         isolation="bubblewrap",
         hidden_not_run=1,
         errors=("answers/ex4_5.toml: missing",),
+        notes=("cell 2, line 1: `%matplotlib inline` (IPython magic) was not run",),  # kept apart
     )
 
 

@@ -540,7 +540,7 @@ def test_offset_margins_on_the_check_data():
 @pytest.mark.parametrize(
     ("letters", "hint"),
     [
-        ('["A"]', "what does a penalty on b do"),
+        ('["A"]', "judge every statement on its own"),
         ('["A", "B", "C"]', "the bias has a gradient"),
     ],
 )

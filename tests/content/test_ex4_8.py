@@ -498,7 +498,7 @@ def test_do_nothing_initializers_behind_forged_probes_score_no_init_points(
     ("answers", "key", "message"),
     [
         ('why_not_zero = "D"\nrandom_w_zero_b = true\n', "why_not_zero", "symmetry_gap"),
-        ('why_not_zero = "B"\nrandom_w_zero_b = false\n', "random_w_zero_b", "breaks the symmetry"),
+        ('why_not_zero = "B"\nrandom_w_zero_b = false\n', "random_w_zero_b", "init_xavier_"),
     ],
 )
 def test_wrong_quiz_answers_lose_their_points_with_a_hint(grade_source, answers, key, message):

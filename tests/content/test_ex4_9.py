@@ -412,4 +412,4 @@ def test_wrong_choice_gets_the_hint(grade_source):
     result = grade_source(EXERCISE, None, answers, hidden=False)
     check = by_name(result)["larger_lr"]
     assert check.status is Status.FAILED
-    assert "does not depend on lr" in check.message
+    assert "update_ratio with lr, 10·lr and 100·lr" in check.message

@@ -471,8 +471,8 @@ def test_quiz_accepts_equivalent_forms(grade_source, key, answer):
         ("l1_after_k_steps", '"w0 - k*eta*lam"', "sgn(w) = 1 while w > 0"),
         ("exact_zeros", '"B"', "jumps from one side to the other"),
         ("exact_zeros", '"A"', "the closer it gets to 0"),
-        ("bias_not_regularized", '["A"]', "when the targets have a large offset"),
-        ("bias_not_regularized", '["B"]', "how the output varies with the inputs"),
+        ("bias_not_regularized", '["A"]', "judge every statement on its own"),
+        ("bias_not_regularized", '["B"]', "judge every statement on its own"),
         ("bias_not_regularized", '["A", "B", "C"]', "∂C₀/∂b is the mean residual"),
     ],
 )

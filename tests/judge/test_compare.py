@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from grader.judge.compare import expect_close, expect_equal, expect_number
-from grader.outcomes import CheckFailed
+from grader.outcomes import CheckFailed, Mismatch
 from grader.sandbox.values import TensorData, Unsupported
 
 
@@ -87,3 +87,32 @@ def test_nan_scalar_is_not_close_to_anything():
 def test_number_refuses_strings_and_bools():
     assert "expected a number" in message_of(expect_number, "3", where="f")
     assert "expected an integer" in message_of(expect_number, True, where="f", integer=True)
+
+
+def mismatch_of(run) -> str:
+    with pytest.raises(Mismatch) as info:
+        run()
+    return str(info.value)
+
+
+def test_none_where_an_array_was_expected_reads_once_as_none():
+    message = mismatch_of(lambda: expect_close(None, np.zeros(3), where="f(x)"))
+    assert message.startswith("f(x): expected a numpy array, got None (")
+    assert "None None" not in message
+
+
+def test_a_scalar_mismatch_names_no_index():
+    message = mismatch_of(lambda: expect_close(np.array(1.0), np.array(2.0), where="f(x)"))
+    assert message.startswith("f(x): expected 2, got 1 (1 of 1 values off")
+    assert "index" not in message
+    assert "index" not in mismatch_of(lambda: expect_equal(np.array(1), np.array(2), where="g"))
+
+
+def test_a_numpy_scalar_is_shown_by_its_value_not_its_repr():
+    message = mismatch_of(lambda: expect_close(np.float64(1.5), np.zeros(2), where="f"))
+    assert "got a numpy float64 1.5 (" in message
+
+
+def test_a_clause_as_what_came_back_reads_after_but_not_got():
+    message = str(Mismatch("dropout(x, p=1.5)", "ValueError", "it returned a Python float"))
+    assert message == "dropout(x, p=1.5): expected ValueError, but it returned a Python float"

@@ -29,9 +29,31 @@ def test_failures_name_the_call_written_out_by_default():
     assert failure_of(lambda sub: sub.call("param_count", 784, 120, L=4)) == (
         "param_count(784, 120, L=4) raised ValueError: keywords ['L']"
     )
-    assert (
-        failure_of(lambda sub: sub.probe("facts", 3)) == "facts(3) raised ValueError: keywords []"
+    assert failure_of(lambda sub: sub.probe("facts", 3)) == (
+        "checking your code raised ValueError: keywords []"  # never the probe's name
     )
+
+
+class FailingInStudentCode:
+    """Stands in for a Sandbox whose probe fails inside the student's build_mlp and forward."""
+
+    def probe(self, module, func, args, kwargs, timeout, label):
+        from grader.outcomes import Frame
+
+        frames = (
+            Frame("exercises/ex4_5.py", 30, "build_mlp", "return Net(M0, N, L)"),
+            Frame("exercises/ex4_5.py", 12, "forward", "return self.nope(x)"),
+        )
+        raise StudentRaised(label, "AttributeError", "'Net' has no attribute 'nope'", frames)
+
+
+def test_a_probe_failure_names_the_students_own_function_not_the_probe():
+    with pytest.raises(StudentRaised) as info:
+        StudentCode(FailingInStudentCode, "probes").probe("mlp_facts", 6, 8, 2, np.zeros(3))
+    message = str(info.value)
+    assert message.startswith("your build_mlp raised AttributeError: 'Net' has no attribute")
+    assert message.endswith("(exercises/ex4_5.py, line 12, in forward: return self.nope(x))")
+    assert "mlp_facts" not in message
 
 
 def test_a_label_replaces_the_call_text_and_is_not_passed_on():

@@ -39,7 +39,7 @@ def test_an_expanded_form_is_proved_equal_by_simplify(judge: SymbolicJudge) -> N
     assert (verdict.outcome, verdict.method) == (Equivalence.EQUAL, "simplify")
 
 
-def test_a_difference_is_reported_at_a_concrete_point_with_both_values() -> None:
+def test_a_difference_is_reported_at_a_concrete_point_with_the_students_value_only() -> None:
     verdict = decide("(M0 + 1)*N/L + (L - 1)*N^2/L^2 + N", P_OF_L, M0_N_L)
     assert (verdict.outcome, verdict.method) == (Equivalence.DIFFERENT, "witness")
     point = {name: int(value) for name, value in verdict.point}
@@ -47,7 +47,8 @@ def test_a_difference_is_reported_at_a_concrete_point_with_both_values() -> None
     expected += (point["L"] - 1) * point["N"] ** 2 / point["L"] ** 2 + point["N"] + 1
     assert float(verdict.expected) == expected
     assert float(verdict.actual) == expected - 1
-    assert f"expected value is {verdict.expected}, yours is {verdict.actual}" in verdict.message
+    assert f"yours is {verdict.actual}" in verdict.message
+    assert verdict.expected not in verdict.message  # kept for checks of code, never shown
 
 
 def test_points_respect_the_domains_of_the_symbols(judge: SymbolicJudge) -> None:
@@ -188,3 +189,35 @@ def test_a_worker_started_early_serves_the_first_request() -> None:
             is Equivalence.EQUAL
         )
         assert judge.restarts == 0
+
+
+@pytest.mark.parametrize(
+    ("student", "hint"),
+    [
+        ("(M0 + 1)*N/L + (L - 1)*N^2/L^2", "2 terms of the expected expression are missing"),
+        ("(M0 + 1)*N/L + (L - 1)*N^2/L^2 + N + 1 + L", "yours has a term that the expected"),
+        ("2*((M0 + 1)*N/L + (L - 1)*N^2/L^2 + N + 1)", "yours is off by a constant factor"),
+        ("-((M0 + 1)*N/L + (L - 1)*N^2/L^2 + N + 1)", "yours has the opposite sign everywhere"),
+        ("(M0 + 1)*N/L + (L - 1)*N^2/L^2 + N + 3", "yours is off by a constant term"),
+        ("N/L + N + 1", "yours does not depend on M0, the expected expression does"),
+    ],
+)
+def test_a_wrong_expression_gets_a_qualitative_hint_never_the_expected_value(
+    judge: SymbolicJudge, student: str, hint: str
+) -> None:
+    verdict = judge.compare(student, P_OF_L, M0_N_L)
+    assert verdict.outcome is Equivalence.DIFFERENT
+    assert verdict.message.endswith(hint) or f"; {hint}" in verdict.message
+    assert verdict.expected not in verdict.message.split("; ")[1]
+
+
+def test_a_growth_hint_compares_how_the_two_grow() -> None:
+    verdict = decide("p*x^2", "p*x^2/(1 - p)", {"x": Domain.REAL, "p": Domain.PROBABILITY})
+    assert verdict.message.endswith(
+        "as p nears 1, yours becomes negligible next to the expected expression"
+    )
+
+
+def test_a_wrong_number_shows_only_the_students_value_and_the_sign() -> None:
+    assert decide("1/2", "1/4", {}).message == "not the expected value: yours is 1/2 (≈ 0.500000)"
+    assert decide("-1/4", "1/4", {}).message.endswith("; yours has the wrong sign")

@@ -84,7 +84,7 @@ def test_filled_notebook_scores_full_marks(session, tmp_path):
     assert result.score == result.max_score, [
         (r.name, r.status, r.message) for r in result.results if r.status is not Status.PASSED
     ]
-    assert result.errors == ()  # no magic, no broken cell, no competing answers file
+    assert result.errors == result.notes == ()  # no magic, broken cell, competing answers
 
 
 def test_filled_notebook_grades_like_the_solution_file(session, grade_source, tmp_path):
@@ -135,13 +135,14 @@ def messy_workspace(tmp_path: Path, cells: list[str]) -> Path:
 
 def test_magics_shell_lines_and_a_broken_cell_get_the_messages_a_student_needs(session, tmp_path):
     result = grade_workspace(session, messy_workspace(tmp_path, MESSY_CELLS))
-    assert result.errors[:3] == (
+    assert result.notes[:3] == (
         "cell 2, line 1: `%matplotlib inline` (IPython magic) was not run",
         "cell 2, line 2: `!pip install torch` (shell command) was not run",
         "cell 3, line 2: `%time 1 + 1` (IPython magic) was not run",
     )
-    assert result.errors[3].startswith("cell 4, line 2: SyntaxError: '[' was never closed")
-    assert "This cell was not run, so what it defines is missing" in result.errors[3]
+    # a failed cell costs points: an error, not a note
+    assert result.errors[0].startswith("cell 4, line 2: SyntaxError: '[' was never closed")
+    assert "This cell was not run, so what it defines is missing" in result.errors[0]
     checks = by_name(result)
     # the cells that are fine still count: param_count is graded and right
     assert checks["param_count_small"].status is Status.PASSED
@@ -157,7 +158,7 @@ def test_magics_shell_lines_and_a_broken_cell_get_the_messages_a_student_needs(s
 def test_a_traceback_from_notebook_code_points_at_the_cell_and_line(session, tmp_path):
     cells = ["%who", "def param_count(M0, N, L):\n    width = N // L\n    return M0 / 0"]
     result = grade_workspace(session, messy_workspace(tmp_path, cells), hidden=False)
-    assert "cell 2, line 1: `%who` (IPython magic) was not run" in result.errors
+    assert "cell 2, line 1: `%who` (IPython magic) was not run" in result.notes
     message = by_name(result)["param_count_small"].message
     assert "raised ZeroDivisionError: division by zero" in message
     assert "(exercises/ex4_5.ipynb, cell 3, line 3, in param_count: return M0 / 0)" in message

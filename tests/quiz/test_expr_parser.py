@@ -92,6 +92,9 @@ def test_a_run_of_letters_is_never_split_but_the_hint_suggests_the_product() -> 
         ("1/0", "/", "divides by zero"),
         ("   ", "", "empty"),
         ("2 3", "3", "missing operator"),
+        ("d/dL P", "d/dL", "work the derivative out and write the result"),
+        ("dP/dL", "dP/dL", "derivative notation (dP/dL...) is not allowed"),
+        ("dL P", "dL", "unknown name 'dL'"),  # never "write dL*P"
     ],
 )
 def test_mistakes_are_refused_with_the_token_and_a_hint(text: str, token: str, hint: str) -> None:

@@ -61,3 +61,12 @@ def test_the_template_gives_each_prompt_and_how_to_answer_in_english_and_chinese
     ]:
         assert expected in text
     assert all(line.startswith("#") or "=" in line or not line for line in text.splitlines())
+
+
+def test_a_question_without_symbols_asks_for_a_number_not_an_expression_in_nothing() -> None:
+    number = SymbolicQuestion(
+        key="top", points=1, prompt_en="The maximum.", prompt_zh="最大值。", symbols={}
+    )
+    text = render_template("demo", (number,))
+    assert "an expression in ," not in text and "关于 的" not in text
+    assert 'Answer: a number, in quotes; it may be an expression of numbers, e.g. "1/3".' in text

@@ -3,10 +3,12 @@ scored here from what is graded when the work is submitted."""
 
 from __future__ import annotations
 
+import click
+import pytest
 from support import COURSE
 
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
-from grader.report.terminal import render, render_total
+from grader.report.terminal import render, render_total, terminal_width
 
 
 def check(name: str, status: Status, points: float, max_points: float, message: str = ""):
@@ -29,7 +31,7 @@ HANDOUT_RUN = ExerciseResult(
 
 
 def summary(result: ExerciseResult) -> str:
-    return render(result, COURSE.find("ex4_5")).splitlines()[-1]
+    return render(result, COURSE.find("ex4_5"), width=200).splitlines()[-1]
 
 
 def test_a_clean_local_run_reads_full_marks_and_what_is_graded_later():
@@ -40,7 +42,7 @@ def test_a_clean_local_run_reads_full_marks_and_what_is_graded_later():
 
 
 def test_a_deferred_answer_is_marked_later_with_no_points_claimed():
-    lines = render(HANDOUT_RUN, COURSE.find("ex4_5")).splitlines()
+    lines = render(HANDOUT_RUN, COURSE.find("ex4_5"), width=200).splitlines()
     formula = next(line for line in lines if "formula title" in line)
     assert formula.split()[:2] == ["later", "?/4"]
     assert LATER in "\n".join(lines)  # its message says what happens to it
@@ -62,7 +64,62 @@ def test_when_everything_was_graded_here_the_summary_is_the_plain_score():
 
 
 def test_the_total_over_exercises_adds_what_is_graded_later():
-    assert render_total([HANDOUT_RUN, HANDOUT_RUN]) == (
+    assert render_total([HANDOUT_RUN, HANDOUT_RUN], width=200) == (
         "Total: 16/16 over 2 exercises on what runs here; 14 quiz points and 10 hidden checks"
         " are graded when you submit"
     )
+
+
+LONG = ExerciseResult(
+    "ex4_5",
+    (
+        check(
+            "counts",
+            Status.FAILED,
+            0,
+            2,
+            "param_count(784, 120, 4): expected 26371, got 26251 (did you count the biases of "
+            "every hidden layer, including the last one, and the output neuron's bias too?)\n"
+            "a_very_long_unbreakable_identifier_that_is_longer_than_any_line_of_eighty_columns_x",
+        ),
+    ),
+    hidden_not_run=5,
+    errors=(
+        "answers/ex4_5.toml: not valid TOML: Expected '=' after a key in a key/value pair "
+        "(at line 3, column 8). Answers that are text need quotes",
+    ),
+    notes=("cell 2, line 1: `%matplotlib inline` (IPython magic) was not run",),
+)
+
+
+@pytest.mark.parametrize("width", [80, 100, 132])
+def test_every_line_fits_the_width_and_no_word_is_cut(width):
+    text = render(LONG, COURSE.find("ex4_5"), width=width)
+    lines = text.splitlines()
+    long_word = (
+        "a_very_long_unbreakable_identifier_that_is_longer_than_any_line_of_eighty_columns_x"
+    )
+    assert [line for line in lines if len(line) > width and long_word not in line] == []
+    words = " ".join(LONG.results[0].message.split()).split()
+    assert set(words) <= set(" ".join(text.split()).split())  # every word whole, none split
+
+
+def test_a_notice_is_labelled_note_and_a_problem_error():
+    lines = render(LONG, COURSE.find("ex4_5"), width=200).splitlines()
+    assert "  note: cell 2, line 1: `%matplotlib inline` (IPython magic) was not run" in lines
+    assert any(line.startswith("  error: answers/ex4_5.toml: not valid TOML") for line in lines)
+    assert not any(line.startswith("  error: cell 2") for line in lines)
+
+
+def test_the_width_is_the_terminals_columns_but_never_below_80(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    assert terminal_width() == 120
+    monkeypatch.setenv("COLUMNS", "40")
+    assert terminal_width() == 80
+
+
+def test_colour_only_when_asked():
+    plain = render(LONG, COURSE.find("ex4_5"), width=100)
+    coloured = render(LONG, COURSE.find("ex4_5"), width=100, color=True)
+    assert "\x1b[" not in plain and "\x1b[31mFAIL" in coloured
+    assert click.unstyle(coloured) == plain
