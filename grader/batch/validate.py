@@ -3,7 +3,8 @@
 Each function returns student-readable problems, each starting with the file's
 handout path. Python sources are parsed with :func:`ast.parse` only (parsing runs no
 student code); notebooks are parsed as JSON and answers as TOML, both with parsers
-that cannot run code.
+that cannot run code, and both within limits (nesting, integer digits: see
+:mod:`grader.input_limits`), so that no content raises anything here.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import ast
 import io
 import json
 import tokenize
-import tomllib
 import warnings
 from collections.abc import Collection, Mapping, Sequence
+
+from grader.input_limits import MAX_ANSWERS_BYTES
+from grader.quiz.answers_toml import TomlRefused, load_toml
 
 
 def missing(
@@ -89,14 +92,20 @@ def _check_notebook(rel: str, text: str) -> list[str]:
         notebook = json.loads(text)
     except json.JSONDecodeError as exc:
         return [f"{rel}: not a valid notebook (bad JSON on line {exc.lineno}: {exc.msg})"]
+    except (RecursionError, MemoryError):
+        return [f"{rel}: not a valid notebook (its JSON is nested too deeply)"]
+    except ValueError:  # int(): "Exceeds the limit (4300 digits)"
+        return [f"{rel}: not a valid notebook (it holds a number with too many digits)"]
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return [f"{rel}: not a valid notebook (no list of cells)"]
     return []
 
 
 def _check_toml(rel: str, text: str) -> list[str]:
+    if len(text.encode("utf-8")) > MAX_ANSWERS_BYTES:
+        return [f"{rel}: the file is larger than {MAX_ANSWERS_BYTES} bytes"]
     try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [f"{rel}: not valid TOML ({exc})"]
+        load_toml(text)
+    except TomlRefused as exc:
+        return [f"{rel}: {exc}"]
     return []
