@@ -65,7 +65,13 @@ def batch_command(
     device: str,
     isolation: str,
 ) -> None:
-    """Grade every submission in SUBMISSIONS (folders, .zip files or single files)."""
+    """Grade every submission in SUBMISSIONS (folders, .zip files or single files).
+
+    A submission that cannot be read is recorded as that student's error row (limits:
+    docs/limits.md). Exit 0 when nothing went wrong, 1 when some submission is an error
+    row, 4 when the gradebook cannot be written (every submission recorded before is
+    intact; rerun to resume), 130 on Ctrl-C.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     course = current_course()
     exercises = _exercises(course, exercise_ids)
@@ -146,7 +152,12 @@ def _run_with_progress(
         else:
             click.echo(line, err=True)
 
-    return run_batch(todo, exercises, gradebook, options, progress)
+    try:
+        return run_batch(todo, exercises, gradebook, options, progress)
+    except BaseException:  # the line saying why (grade: ..., interrupted) starts on its own
+        if interactive and 0 < done[0] < len(todo):
+            click.echo("", err=True)
+        raise
 
 
 def _report(summary: BatchSummary, count: int, jobs: int) -> None:
