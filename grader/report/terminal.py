@@ -4,6 +4,10 @@ The summary line separates what was scored here from what is graded when the wor
 submitted (DEFERRED quiz answers, hidden checks not run), so that a student whose work
 passes everything that can run locally reads full marks, not a loss:
 ``Score: 8/8 on what runs here; 7 quiz points and 5 hidden checks are graded when you submit``.
+
+Messages, errors and captured output may quote a student's text: they are printed through
+:func:`~grader.report.text.terminal_text`, so no escape sequence reaches the terminal and a
+lone surrogate never makes printing fail.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import click
 
 from grader.exercise import Exercise
 from grader.model import CheckResult, ExerciseResult, Status
+from grader.report.text import terminal_text
 
 _MARKS = {
     Status.PASSED: ("pass", "green"),
@@ -32,7 +37,7 @@ def render(
 ) -> str:
     """The result of one exercise as a readable block of text."""
     lines = [_style(f"{exercise.id} — {exercise.title} ({exercise.alias})", color, bold=True)]
-    lines += [f"  error: {e}" for e in result.errors]
+    lines += [f"  error: {terminal_text(' '.join(e.splitlines()))}" for e in result.errors]
     for check in result.results:
         lines += _check_lines(check, verbose, color)
     lines.append(_summary(result))
@@ -64,7 +69,8 @@ def _check_lines(check: CheckResult, verbose: bool, color: bool) -> list[str]:
     mark, hue = _MARKS[check.status]
     earned = "?" if check.status is Status.DEFERRED else _num(check.points)
     points = f"{earned}/{_num(check.max_points)}"
-    head = f"  {_style(f'{mark:<{_MARK_WIDTH}}', color, fg=hue)} {points:>7}  {check.title}"
+    title = terminal_text(" ".join(check.title.splitlines()))
+    head = f"  {_style(f'{mark:<{_MARK_WIDTH}}', color, fg=hue)} {points:>7}  {title}"
     if check.visibility.value == "hidden":
         head += "  [hidden]"
     lines = [head]
@@ -84,7 +90,8 @@ def _summary(result: ExerciseResult) -> str:
 def _indent(text: str) -> list[str]:
     out = []
     for raw in text.splitlines() or [""]:
-        out += textwrap.wrap(raw, 100, initial_indent=" " * 17, subsequent_indent=" " * 19) or [""]
+        line = terminal_text(raw)
+        out += textwrap.wrap(line, 100, initial_indent=" " * 17, subsequent_indent=" " * 19) or [""]
     return out
 
 

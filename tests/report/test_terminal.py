@@ -66,3 +66,12 @@ def test_the_total_over_exercises_adds_what_is_graded_later():
         "Total: 16/16 over 2 exercises on what runs here; 14 quiz points and 10 hidden checks"
         " are graded when you submit"
     )
+
+
+def test_student_text_cannot_reach_the_terminal_as_escape_sequences():
+    evil = "bad \x1b]0;owned\x07 \udcff\rhidden"
+    result = ExerciseResult("ex4_5", (check("x", Status.FAILED, 0, 1, evil),), errors=(evil,))
+    text = render(result, COURSE.find("ex4_5"))
+    text.encode("utf-8")  # printable on a strict UTF-8 terminal
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]0;owned\\x07 \\udcff" in text
