@@ -1,7 +1,9 @@
 """The ``grade`` command: a thin layer that parses, calls :mod:`grader.api`, and prints.
 
 Exit codes: 0 every check passed, 1 some check failed, 2 usage or input error,
-3 internal error (a grader bug; the message says so), 130 interrupted (Ctrl-C).
+3 internal error (a grader bug; the message says so), 4 the gradebook cannot be written
+or read (disk full, I/O error; what was committed is intact, rerun to resume),
+130 interrupted (Ctrl-C).
 
 One boundary, :meth:`_ExerciseGroup.invoke`, turns every :class:`~grader.errors.GraderError`
 raised by any command into one line ``grade: <message>`` and the error's exit code; commands
@@ -11,7 +13,6 @@ just raise. Only an exception outside that tree is reported as a grader bug (exi
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import shutil
@@ -31,7 +32,7 @@ from grader.cli_output import setup_logging
 from grader.errors import GraderError, SubmissionError, UsageError
 from grader.model import ExerciseResult
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_GRADEBOOK = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
@@ -336,7 +337,9 @@ def _watch(
             saved = ", ".join(str(p.relative_to(workspace)) for p in changed)
             click.echo(f"saved: {saved}; graded again at {time.strftime('%H:%M:%S')}")
         if as_json:
-            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            from grader.report.text import json_text
+
+            click.echo(json_text(result.to_dict()))
         else:
             click.echo(terminal.render(result, exercise, verbose=verbose, color=tty))
         click.echo(
@@ -376,25 +379,21 @@ def _print(
     results: list[ExerciseResult], exercises, all_exercises: bool, as_json: bool, verbose: bool
 ) -> None:
     from grader.report import terminal
+    from grader.report.text import json_text
 
     if as_json:
         objects = [r.to_dict() for r in results]
         if all_exercises:
-            click.echo(
-                json.dumps(
-                    {
-                        "score": round(sum(r.score for r in results), 6),
-                        "max_score": round(sum(r.max_score for r in results), 6),
-                        "deferred_points": round(sum(r.deferred_points for r in results), 6),
-                        "execution_time": round(sum(r.execution_time for r in results), 3),
-                        "exercises": objects,
-                    },
-                    indent=2,
-                    ensure_ascii=False,
-                )
-            )
+            summary = {
+                "score": round(sum(r.score for r in results), 6),
+                "max_score": round(sum(r.max_score for r in results), 6),
+                "deferred_points": round(sum(r.deferred_points for r in results), 6),
+                "execution_time": round(sum(r.execution_time for r in results), 3),
+                "exercises": objects,
+            }
+            click.echo(json_text(summary))
         else:
-            click.echo(json.dumps(objects[0], indent=2, ensure_ascii=False))
+            click.echo(json_text(objects[0]))
         return
     color = sys.stdout.isatty()
     for result, exercise in zip(results, exercises, strict=True):

@@ -65,7 +65,13 @@ def batch_command(
     device: str,
     isolation: str,
 ) -> None:
-    """Grade every submission in SUBMISSIONS (folders, .zip files or single files)."""
+    """Grade every submission in SUBMISSIONS (folders, .zip files or single files).
+
+    A submission that cannot be read is recorded as that student's error row (limits:
+    docs/limits.md). Exit 0 when nothing went wrong, 1 when some submission is an error
+    row, 4 when the gradebook cannot be written (every submission recorded before is
+    intact; rerun to resume), 130 on Ctrl-C.
+    """
     setup_logging()
     course = current_course()
     exercises = _exercises(course, exercise_ids)

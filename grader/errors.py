@@ -11,6 +11,9 @@
     ├── SubmissionError              the submission itself is malformed (exit code 2 for one
     │   │                            student; a recorded error row in batch grading)
     │   └── MissingFile              a file the exercise needs is absent
+    ├── GradebookError               the gradebook cannot be written or read (disk full, I/O
+    │                                error, read-only, locked): exit code 4; what was
+    │                                committed before is intact, rerunning resumes
     └── InternalError                the grader broke; never the student's fault (exit code 3)
         └── SandboxStartError        the sandbox process could not be started
 
@@ -63,6 +66,16 @@ class SubmissionError(GraderError):
 
 class MissingFile(SubmissionError):
     """A file the exercise needs is not in the submission."""
+
+
+class GradebookError(GraderError):
+    """The gradebook file cannot be written or read; the message names the file and the student.
+
+    Each submission is committed on its own, so everything recorded before the failure
+    is intact and a rerun of ``grade batch`` resumes after it.
+    """
+
+    exit_code = 4
 
 
 class InternalError(GraderError):

@@ -10,6 +10,15 @@ batch runs) never block the writer and never see half a submission;
 Nothing is overwritten: regrading adds a new submission row, and readers use the
 latest row per student. Open one :class:`Gradebook` per process (or thread).
 
+The file is private: a new gradebook is created mode 0600 (SQLite gives its ``-wal`` and
+``-shm`` files the same mode), and a writer tightens an existing one that others could read.
+Text is stored losslessly: a string that is not valid UTF-8 (a lone surrogate, e.g. from a
+student's notebook or output) is stored as a BLOB of its ``surrogatepass`` encoding and read
+back as the same string; every other string is plain TEXT. A write or read that fails
+(disk full, I/O error, read-only, locked past the timeout) raises
+:class:`~grader.errors.GradebookError` naming the file and the student; the transaction is
+rolled back, so there is never a partial row, and everything committed before is intact.
+
 Schema (version 1)::
 
     schema_version(version)
@@ -28,6 +37,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -35,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grader.errors import NotAGradebook, UsageError
+from grader.errors import GradebookError, NotAGradebook, UsageError
 from grader.model import CheckResult, ExerciseResult
 
 logger = logging.getLogger(__name__)
@@ -101,6 +111,11 @@ _CHECK_KEYS = (
 _SUBMISSION_COLUMNS = (
     "id, student_id, content_hash, grader_version, graded_at, device, isolation, error"
 )
+#: SQLite's primary result codes that mean "the storage failed", not "not a gradebook".
+_STORAGE_FAILURES = frozenset(
+    {"SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED"}
+)
+_PRIVATE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,8 @@ class Gradebook:
     Raises (on opening):
         NotAGradebook: the file is not a gradebook (not SQLite, another schema, empty
             while ``create`` is false), or was written by a newer grader.
+        GradebookError: the file cannot be created, the disk is full, an I/O error, the
+            file is read-only or locked.
         UsageError: the file cannot be opened at all.
     """
 
@@ -157,7 +174,8 @@ class Gradebook:
         self, path: Path | str, *, busy_timeout_s: float = 30.0, create: bool = True
     ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            _create_private(self.path)
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_s)
         except sqlite3.Error as exc:
@@ -166,10 +184,14 @@ class Gradebook:
             self._open(busy_timeout_s, create)
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            if _is_storage_failure(exc):
+                raise self._failure("cannot open the gradebook", exc) from exc
             raise NotAGradebook(f"{self.path}: not a gradebook ({exc})") from exc
         except BaseException:
             self._conn.close()
             raise
+        if create:
+            _tighten(self.path)
 
     def __enter__(self) -> Gradebook:
         return self
@@ -195,10 +217,12 @@ class Gradebook:
 
         Either everything about the submission is stored or nothing is.
         ``problems`` are submission-level problems (a newline inside one becomes
-        a space).
+        a space). Any text is stored losslessly, lone surrogates included.
 
         Raises:
             ValueError: two results for the same exercise.
+            GradebookError: the write failed (disk full, I/O error...); nothing of this
+                submission was stored, everything committed before is intact.
         """
         exercises = [r.exercise for r in results]
         if len(set(exercises)) != len(exercises):
@@ -206,19 +230,23 @@ class Gradebook:
             raise ValueError(f"results name exercise {', '.join(twice)} twice")
         now = datetime.now(UTC).isoformat(timespec="seconds")
         error = "\n".join(" ".join(p.splitlines()) for p in problems)
-        with self._transaction() as cur:
-            cur.execute(
-                "INSERT OR IGNORE INTO students (student_id, first_seen) VALUES (?, ?)",
-                (student_id, now),
-            )
-            cur.execute(
-                "INSERT INTO submissions (student_id, content_hash, grader_version, graded_at,"
-                " device, isolation, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (student_id, content_hash, grader_version, now, device, isolation, error),
-            )
-            submission_id = int(cur.lastrowid)
-            for position, exercise in enumerate(results):
-                self._insert_exercise(cur, submission_id, position, exercise)
+        row = (student_id, content_hash, grader_version, now, device, isolation, error)
+        try:
+            with self._transaction() as cur:
+                cur.execute(
+                    "INSERT OR IGNORE INTO students (student_id, first_seen) VALUES (?, ?)",
+                    (_stored(student_id), now),
+                )
+                cur.execute(
+                    "INSERT INTO submissions (student_id, content_hash, grader_version,"
+                    " graded_at, device, isolation, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    tuple(map(_stored, row)),
+                )
+                submission_id = int(cur.lastrowid)
+                for position, exercise in enumerate(results):
+                    self._insert_exercise(cur, submission_id, position, exercise)
+        except sqlite3.Error as exc:
+            raise self._failure(f"cannot record student {student_id!r}", exc) from exc
         logger.debug("recorded submission %d of %s", submission_id, student_id)
         return submission_id
 
@@ -227,18 +255,24 @@ class Gradebook:
 
         Only the latest row counts: a student who goes back to older content is
         graded again, so that the latest row always describes the current work.
+
+        Raises:
+            GradebookError: the gradebook cannot be read (I/O error).
         """
-        row = self._conn.execute(
-            "SELECT content_hash, grader_version FROM submissions WHERE student_id = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (student_id,),
-        ).fetchone()
-        return row is not None and tuple(row) == (content_hash, grader_version)
+        try:
+            row = self._conn.execute(
+                "SELECT content_hash, grader_version FROM submissions WHERE student_id = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (_stored(student_id),),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise self._failure(f"cannot read student {student_id!r}", exc) from exc
+        return row is not None and tuple(map(_text, row)) == (content_hash, grader_version)
 
     def students(self) -> list[str]:
         """Every student id ever recorded, sorted."""
         rows = self._conn.execute("SELECT student_id FROM students ORDER BY student_id")
-        return [row[0] for row in rows]
+        return [_text(row[0]) for row in rows]
 
     def latest(self, student_id: str) -> GradedSubmission | None:
         """The student's most recently recorded submission, or None."""
@@ -246,7 +280,7 @@ class Gradebook:
             row = self._conn.execute(
                 f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE student_id = ?"
                 " ORDER BY id DESC LIMIT 1",
-                (student_id,),
+                (_stored(student_id),),
             ).fetchone()
             return None if row is None else self._graded(row)
 
@@ -268,7 +302,7 @@ class Gradebook:
         with self._snapshot():
             rows = self._conn.execute(
                 f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE student_id = ? ORDER BY id",
-                (student_id,),
+                (_stored(student_id),),
             ).fetchall()
             return [self._graded(row) for row in rows]
 
@@ -282,6 +316,13 @@ class Gradebook:
         return tuple(self._exercise(submission_id, row) for row in exercises)
 
     # -- internals ---------------------------------------------------------------
+
+    def _failure(self, what: str, exc: sqlite3.Error) -> GradebookError:
+        """One clear sentence: which file, what could not be done, why, and what to do."""
+        return GradebookError(
+            f"{self.path}: {what} ({exc}); every submission recorded before is intact: "
+            "fix the disk (free space, permissions) and run the same command again to resume"
+        )
 
     def _open(self, busy_timeout_s: float, create: bool) -> None:
         """Check what the file is (reading only), then configure it and make the schema."""
@@ -330,22 +371,32 @@ class Gradebook:
         cur.execute("BEGIN IMMEDIATE")
         try:
             yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
             cur.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                try:
+                    cur.execute("ROLLBACK")
+                except sqlite3.Error:
+                    logger.warning("%s: rolling back a failed write failed too", self.path)
+            raise
         finally:
             cur.close()
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
-        """A read transaction: every query inside sees the same committed state."""
-        self._conn.execute("BEGIN")
+        """A read transaction: every query inside sees the same committed state.
+
+        Raises:
+            GradebookError: the gradebook cannot be read (I/O error).
+        """
         try:
-            yield
-        finally:
-            self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._failure("cannot read the gradebook", exc) from exc
 
     def _insert_exercise(
         self, cur: sqlite3.Cursor, submission_id: int, position: int, result: ExerciseResult
@@ -355,14 +406,17 @@ class Gradebook:
             " device, isolation, hidden_not_run, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 submission_id,
-                result.exercise,
+                _stored(result.exercise),
                 position,
                 result.execution_time,
-                result.device,
-                result.isolation,
+                _stored(result.device),
+                _stored(result.isolation),
                 result.hidden_not_run,
-                json.dumps(
-                    [*result.errors, *({"note": n} for n in result.notes)], ensure_ascii=False
+                _stored(
+                    json.dumps(
+                        [*result.errors, *({"note": n} for n in result.notes)],
+                        ensure_ascii=False,
+                    )
                 ),
             ),
         )
@@ -371,13 +425,13 @@ class Gradebook:
             " max_points, status, visibility, message, duration_s, output)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (submission_id, result.exercise, i, *_check_row(check))
+                (submission_id, _stored(result.exercise), i, *_check_row(check))
                 for i, check in enumerate(result.results)
             ],
         )
 
     def _graded(self, row: tuple) -> GradedSubmission:
-        sub_id, student, content, version, graded_at, device, isolation, error = row
+        sub_id, student, content, version, graded_at, device, isolation, error = map(_text, row)
         return GradedSubmission(
             id=sub_id,
             student_id=student,
@@ -391,16 +445,16 @@ class Gradebook:
         )
 
     def _exercise(self, submission_id: int, row: tuple) -> ExerciseResult:
-        exercise, execution_time, device, isolation, hidden_not_run, errors = row
+        exercise, execution_time, device, isolation, hidden_not_run, errors = map(_text, row)
         checks = self._conn.execute(
             f"SELECT {', '.join(_CHECK_KEYS)} FROM check_results"
             " WHERE submission_id = ? AND exercise = ? ORDER BY position",
-            (submission_id, exercise),
+            (submission_id, _stored(exercise)),
         )
         return ExerciseResult(
             exercise=exercise,
             results=tuple(
-                CheckResult.from_dict(dict(zip(_CHECK_KEYS, check, strict=True)))
+                CheckResult.from_dict(dict(zip(_CHECK_KEYS, map(_text, check), strict=True)))
                 for check in checks
             ),
             execution_time=execution_time,
@@ -416,4 +470,56 @@ def _check_row(check: CheckResult) -> tuple:
     """The values of :data:`_CHECK_KEYS` for one check, enums as their values."""
     data = check.to_dict()
     data["duration_s"] = check.duration_s  # to_dict rounds it; keep full precision
-    return tuple(data[key] for key in _CHECK_KEYS)
+    return tuple(_stored(data[key]) for key in _CHECK_KEYS)
+
+
+def _stored(value: object) -> object:
+    """``value`` as SQLite can store it losslessly: a string that is not valid UTF-8
+    (lone surrogates) becomes a BLOB of its ``surrogatepass`` encoding."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass")
+    return value
+
+
+def _text(value: object) -> object:
+    """Inverse of :func:`_stored` for one column value."""
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
+def _is_storage_failure(exc: sqlite3.Error) -> bool:
+    """True for a full disk, an I/O error, a read-only or locked file (extended codes too)."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    return any(name == base or name.startswith(base + "_") for base in _STORAGE_FAILURES)
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` (and its folder) empty with mode 0600 if absent; SQLite keeps the mode.
+
+    Raises:
+        GradebookError: the folder or file cannot be created (read-only, no space...).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _PRIVATE_MODE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise GradebookError(
+            f"{path}: cannot create the gradebook ({exc.strerror or exc}); "
+            "choose a --db in a folder you can write"
+        ) from exc
+
+
+def _tighten(path: Path) -> None:
+    """Make the gradebook and its -wal/-shm files private if others could read them."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = file.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+                file.chmod(info.st_mode & 0o700)
+                logger.warning("%s: other users could read it; made it private (mode 0600)", file)
+        except OSError:
+            continue

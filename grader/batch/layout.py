@@ -5,7 +5,9 @@ The handout layout is ``exercises/<id>.py`` (or ``exercises/<id>.ipynb``) and
 (``<id>.py``, ``<id>.toml``: the *flat* layout) or wrapped in one extra folder
 (``alice/exercises/<id>.py``: what zipping a folder produces); both are accepted.
 Operating-system and editor noise (dot files, ``__MACOSX``, ``__pycache__``,
-``.ipynb_checkpoints``) is dropped silently; any other file is ignored and noted.
+``.ipynb_checkpoints``) is dropped silently; any other file is ignored and noted. Names in
+notes are shown with :func:`~grader.batch.naming.display` (a name that is not UTF-8, or holds
+a line break, is escaped, never copied raw into a message).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from grader.batch.naming import display
 
 #: Folder names that are always noise, wherever they appear.
 _NOISE_PARTS = frozenset({"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"})
@@ -99,10 +103,10 @@ def _choose(chosen: dict[str, str], notes: list[str], target: str, original: str
         return
     if name == target:  # the handout path beats a flat name seen first
         chosen[target], original = original, previous
-    notes.append(f"{original}: ignored, {chosen[target]} is graded instead")
+    notes.append(f"{display(original)}: ignored, {display(chosen[target])} is graded instead")
 
 
 def _extras_note(extras: list[str]) -> str:
-    listed = ", ".join(extras[:_MAX_LISTED])
+    listed = ", ".join(display(name, 60) for name in extras[:_MAX_LISTED])
     more = f" and {len(extras) - _MAX_LISTED} more" if len(extras) > _MAX_LISTED else ""
     return f"ignored unexpected files: {listed}{more}"

@@ -9,15 +9,21 @@ Accepted shapes, one per student, directly under the submissions folder:
     <student_id>_<id>.py          single files, one per exercise (also .ipynb), and
     <student_id>_<id>.toml        <student_id>_<id>.toml for the answers
 
-``<id>`` is one of the exercise ids being graded; the student id is what is left of
-the name, sanitized (:func:`student_id_from_name`). Dot files are skipped; any other
-top-level file that fits none of the shapes is logged and skipped.
+``<id>`` is one of the exercise ids being graded; the student id is made from what is left
+of the name (:func:`~grader.batch.naming.student_id_from_name`). Dot files are skipped; any
+other top-level file that fits none of the shapes is logged and skipped.
 
-Every problem becomes a student-readable sentence in :attr:`Submission.problems`; a
-problem about one file starts with that file's handout path (``exercises/ex4_5.py:
-...``). A submission that cannot be graded at all (corrupt or unsafe zip, empty
-folder, no exercise file, two sources for one student) has ``workspace = None``.
-Nothing here runs student code: Python sources are only parsed (``ast.parse``).
+The loader is total: whatever bytes, names, links, special files, depth or size a
+submission holds, reading it never raises. Every problem becomes a student-readable
+sentence in :attr:`Submission.problems`; a problem about one file starts with that file's
+handout path (``exercises/ex4_5.py: ...``). A submission that cannot be graded at all
+(corrupt, unsafe or oversized zip, a limit of :mod:`grader.input_limits` passed, an empty
+folder, no exercise file, a top-level link, a student id shared with another entry) has
+``workspace = None``. Names that differ only by case or Unicode compatibility forms
+(``ALICE_ex4_5.py`` and ``alice/``) are one id collision: each of those entries gets its own
+error row naming all of them, and no other student is touched. Nothing here runs student
+code: Python sources are only parsed (``ast.parse``); links are never followed and nothing
+but regular files is ever opened.
 """
 
 from __future__ import annotations
@@ -25,26 +31,31 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
-import re
+import lzma
 import shutil
-import unicodedata
 import zipfile
+import zlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch import archive, validate
-from grader.batch.layout import handout_path, is_noise, select
+from grader.batch.folder import Refused, list_folder, open_regular, read_regular
+from grader.batch.layout import handout_path, select
+from grader.batch.naming import display, safe_file_name
+from grader.batch.naming import student_id_from_name as student_id_from_name
+from grader.batch.sources import Source, find_sources, source_at
 from grader.errors import SubmissionError
+from grader.input_limits import Limits
 from grader.model import ExerciseResult
 
 logger = logging.getLogger(__name__)
 
-_UNSAFE_ID_CHARS = re.compile(r"[^\w.@-]+")
-_MAX_ID_LENGTH = 100
 #: What reading a source gives: handout path -> bytes, and notes about ignored files.
 _Read = tuple[dict[str, bytes], list[str]]
+_MAX_REFUSALS_LISTED = 5
+_BROKEN_HASH_BYTES = 64 * 2**20
+_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,50 +87,34 @@ class Submission:
         return tuple(p for p in self.problems if p.startswith(prefixes))
 
     def with_problems(self, results: Sequence[ExerciseResult]) -> list[ExerciseResult]:
-        """``results`` with each exercise's file problems (found while loading) attached."""
+        """``results`` with each exercise's file problems (found while loading) attached,
+        each once (the quiz may have reported the same answers-file problem itself)."""
         return [
-            dataclasses.replace(r, errors=tuple(self.problems_for(r.exercise)) + r.errors)
+            dataclasses.replace(
+                r,
+                errors=tuple(p for p in self.problems_for(r.exercise) if p not in r.errors)
+                + r.errors,
+            )
             for r in results
         ]
-
-
-@dataclass
-class _Source:
-    """Where one student's work was found, before it is read."""
-
-    student_id: str
-    paths: list[Path]
-    files: dict[str, Path] = field(default_factory=dict)  # single files: handout path -> file
-
-
-def student_id_from_name(name: str) -> str | None:
-    """A safe student id from a file or folder name, or None if nothing is left.
-
-    Unicode is NFC-normalized, whitespace and anything outside letters, digits,
-    ``_ . @ -`` becomes ``_`` (so no path separators survive), leading ``. - @`` are
-    dropped (no ``.``/``..``, no hidden folders, nothing a spreadsheet reads as a
-    formula) and the result is cut to 100 characters.
-    """
-    text = unicodedata.normalize("NFC", name).strip()
-    text = _UNSAFE_ID_CHARS.sub("_", text).lstrip(".-@")[:_MAX_ID_LENGTH]
-    return text if text.strip("_") else None
 
 
 def discover(
     root: Path,
     exercise_ids: Sequence[str],
     staging: Path,
-    limits: archive.Limits | None = None,
+    limits: Limits | None = None,
     answers_expected: Collection[str] | None = None,
 ) -> list[Submission]:
     """Every submission under ``root``, sorted by student id.
 
     ``answers_expected`` names the exercises that have a quiz (an
     ``answers/<id>.toml`` whose absence is a problem); default: all of them.
-    Each gradable submission gets a fresh workspace ``staging/<student_id>/``
-    (an older one there is replaced). ``staging`` may not be ``root`` itself; when
-    it lies inside ``root`` it is skipped. Never raises for a malformed submission:
-    the problem is recorded on that student's :class:`Submission`.
+    Each gradable submission gets a fresh workspace under ``staging`` (an older one
+    there is replaced), named after the student id where that is a safe file name.
+    ``staging`` may not be ``root`` itself; when it lies inside ``root`` it is skipped.
+    Never raises for what a submission holds: the problem is recorded on that
+    student's :class:`Submission`.
 
     Raises:
         SubmissionError: ``root`` is not a folder.
@@ -128,13 +123,15 @@ def discover(
         raise SubmissionError(f"{root}: not a folder of submissions")
     if root.resolve() == staging.resolve():
         raise SubmissionError(f"{staging}: the staging folder must differ from {root}")
-    limits = limits or archive.Limits()
+    limits = limits or Limits()
     ids = list(exercise_ids)
     quizzes = set(ids if answers_expected is None else answers_expected)
-    groups = _find_sources(root, ids, staging)
-    submissions = [
-        _load_group(sources, ids, quizzes, staging, limits) for sources in groups.values()
-    ]
+    submissions: list[Submission] = []
+    for sources in find_sources(root, ids, staging).values():
+        if len(sources) > 1:
+            submissions.extend(_collision(sources))
+        else:
+            submissions.append(_load(sources[0], ids, quizzes, staging, limits))
     return sorted(submissions, key=lambda s: s.student_id)
 
 
@@ -142,110 +139,78 @@ def load_one(
     path: Path,
     exercise_ids: Sequence[str],
     staging: Path,
-    limits: archive.Limits | None = None,
+    limits: Limits | None = None,
     answers_expected: Collection[str] | None = None,
 ) -> Submission:
     """One submission at ``path``, read by the same rules as :func:`discover`.
 
     ``path`` is a folder (any layout :func:`discover` accepts for one student), a ``.zip``
-    of one, or a single ``<id>.py`` / ``<id>.ipynb`` / ``<id>.toml`` file. Never raises
-    for what the submission holds: problems are on the returned :class:`Submission`.
+    of one, or a single ``<id>.py`` / ``<id>.ipynb`` / ``<id>.toml`` file; if ``path``
+    itself is a link it is followed (links inside are not). Never raises for what the
+    submission holds: problems are on the returned :class:`Submission`.
 
     Raises:
         SubmissionError: ``path`` does not exist, or is a file of no accepted kind.
     """
     ids = list(exercise_ids)
-    student = student_id_from_name(path.stem if path.is_file() else path.name) or "submission"
-    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
-        source = _Source(student, [path])
-    elif path.is_file() and (target := handout_path(path.name, ids)) is not None:
-        source = _Source(student, [path], {target: path})
-    else:
+    source = source_at(path, ids)
+    if source is None:
         expected = ", ".join(f"{i}.py" for i in ids)
         raise SubmissionError(
             f"{path}: not a submission (a folder, a .zip, or a single file such as {expected})"
         )
     quizzes = set(ids if answers_expected is None else answers_expected)
-    return _load_group([source], ids, quizzes, staging, limits or archive.Limits())
+    return _load(source, ids, quizzes, staging, limits or Limits())
 
 
-def _find_sources(root: Path, ids: list[str], staging: Path) -> dict[str, list[_Source]]:
-    """Sources grouped by student id (case-folded, so ``Alice`` and ``alice`` collide)."""
-    groups: dict[str, list[_Source]] = {}
-    singles: dict[str, _Source] = {}
-    for entry in sorted(root.iterdir()):
-        if is_noise(entry.name) or _same_path(entry, staging):
-            continue
-        source = _source_of(entry, ids, singles)
-        if source is not None:
-            groups.setdefault(source.student_id.casefold(), []).append(source)
-    return groups
+def _collision(sources: list[Source]) -> list[Submission]:
+    """One error row per distinct student id among sources that share a collision key."""
+    names = ", ".join(display(source.paths[0].name, 60) for source in sources)
+    rows: dict[str, Source] = {}
+    for source in sources:
+        rows.setdefault(source.student_id, source)
+    why = " (ids that differ only in case or Unicode form are one student)" if len(rows) > 1 else ""
+    return [
+        _broken(
+            source,
+            f"several submissions map to student id {student!r}: {names}{why}; "
+            "keep one per student",
+        )
+        for student, source in sorted(rows.items())
+    ]
 
 
-def _source_of(entry: Path, ids: list[str], singles: dict[str, _Source]) -> _Source | None:
-    """The source ``entry`` starts, or None (a single file joining another, or junk)."""
-    if entry.is_dir() and not entry.is_symlink():
-        student = student_id_from_name(entry.name)
-    elif entry.suffix.lower() == ".zip" and entry.is_file():
-        student = student_id_from_name(entry.stem)
-    else:
-        return _single_file(entry, ids, singles)
-    if student is None:
-        logger.warning("skipping %s: no student id can be made from its name", entry)
-        return None
-    return _Source(student, [entry])
-
-
-def _single_file(entry: Path, ids: list[str], singles: dict[str, _Source]) -> _Source | None:
-    """Group ``<student>_<exercise>.<ext>`` files; a new student returns a new source."""
-    parsed = _split_single(entry.name, ids)
-    if parsed is None or not entry.is_file() or entry.is_symlink():
-        logger.warning("skipping %s: not a submission folder, zip or <student>_<id> file", entry)
-        return None
-    student, target = parsed
-    source = singles.get(student)
-    if source is not None:
-        source.paths.append(entry)
-        source.files[target] = entry
-        return None
-    singles[student] = _Source(student, [entry], {target: entry})
-    return singles[student]
-
-
-def _split_single(name: str, ids: list[str]) -> tuple[str, str] | None:
-    """(student id, handout path) for ``<student>_<id>.<ext>``, longest id first."""
-    stem, dot, suffix = name.rpartition(".")
-    for exercise in sorted(ids, key=len, reverse=True):
-        head = stem.removesuffix(f"_{exercise}")
-        target = handout_path(f"{exercise}.{suffix}", ids) if dot else None
-        if head != stem and target is not None and (student := student_id_from_name(head)):
-            return student, target
-    return None
-
-
-def _load_group(
-    sources: list[_Source],
-    ids: list[str],
-    quizzes: set[str],
-    staging: Path,
-    limits: archive.Limits,
+def _load(
+    source: Source, ids: list[str], quizzes: set[str], staging: Path, limits: Limits
 ) -> Submission:
-    """One student's submission from their single source (two sources: an error row)."""
-    first = sources[0]
-    if len(sources) > 1:
-        names = ", ".join(path.name for source in sources for path in source.paths[:1])
-        problem = f"several submissions map to student id {first.student_id!r}: {names}"
-        return _broken(first, problem)
+    """One student's submission; a problem reading it is that submission's error row."""
     try:
-        files, notes = _read_source(first, ids, limits)
+        files, notes = _read_source(source, ids, limits)
+        problems = _validate(files, notes, ids, quizzes)
     except SubmissionError as exc:
-        return _broken(first, str(exc))
-    return _build(first, files, notes, ids, quizzes, staging)
+        return _broken(source, str(exc))
+    except Exception as exc:  # a loader bug costs this one row, never the batch
+        logger.exception("reading %s failed", display(str(source.paths[0])))
+        return _broken(
+            source,
+            f"internal grader error while reading this submission ({type(exc).__name__}); "
+            "please report it",
+        )
+    workspace = _write_workspace(staging / safe_file_name(source.student_id, 120), files)
+    return Submission(
+        student_id=source.student_id,
+        source=source.paths[0],
+        workspace=workspace,
+        content_hash=content_hash(files),
+        problems=tuple(problems),
+    )
 
 
-def _read_source(source: _Source, ids: list[str], limits: archive.Limits) -> _Read:
+def _read_source(source: Source, ids: list[str], limits: Limits) -> _Read:
     """The handout files of one source (handout path -> bytes) and notes about the rest."""
     path = source.paths[0]
+    if source.refused:
+        raise SubmissionError(f"{display(path.name)}: refused, {source.refused}")
     if source.files:
         return _read_files(source.files, limits)
     if path.is_dir():
@@ -253,87 +218,83 @@ def _read_source(source: _Source, ids: list[str], limits: archive.Limits) -> _Re
     return _read_zip(path, ids, limits)
 
 
-def _read_files(files: dict[str, Path], limits: archive.Limits) -> _Read:
+def _read_files(files: dict[str, Path], limits: Limits) -> _Read:
+    """Read the regular files ``files`` maps handout paths to; the others are noted."""
     data: dict[str, bytes] = {}
     notes: list[str] = []
     for target, path in sorted(files.items()):
-        if path.stat().st_size > limits.max_file_bytes:
-            notes.append(f"{target}: ignored, larger than {limits.max_file_bytes} bytes")
-        else:
-            data[target] = path.read_bytes()
+        try:
+            data[target] = read_regular(path, limits.max_file_bytes)
+        except Refused as why:
+            notes.append(f"{target}: ignored, {why}")
     return data, notes
 
 
-def _read_folder(folder: Path, ids: list[str], limits: archive.Limits) -> _Read:
-    """Read a student folder without following symbolic links."""
-    names, links = _walk(folder, limits)
-    if not names and not links:
+def _read_folder(folder: Path, ids: list[str], limits: Limits) -> _Read:
+    """Read a student folder: regular files only, no link followed (see grader.batch.folder)."""
+    listing = list_folder(folder, limits)
+    if not listing.files and not listing.refused:
         raise SubmissionError("empty submission: the folder has no files")
-    layout = select(names, ids)
-    notes = [*layout.notes, *map(_link_note, links)]
-    data, too_big = _read_files({t: folder / n for t, n in layout.files.items()}, limits)
-    return data, notes + too_big
+    layout = select(listing.files, ids)
+    data, unread = _read_files({t: folder / n for t, n in layout.files.items()}, limits)
+    return data, [*layout.notes, *_refusal_notes(listing.refused, ids), *unread]
 
 
-def _walk(folder: Path, limits: archive.Limits) -> tuple[list[str], list[str]]:
-    """Relative POSIX names of the regular files and of the symlinks under ``folder``."""
-    names: list[str] = []
-    links: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        here = Path(dirpath)
-        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
-            rel = (here / name).relative_to(folder).as_posix()
-            (links if (here / name).is_symlink() else names).append(rel)
-        if len(names) + len(links) > limits.max_entries:
-            raise SubmissionError(f"the folder has more than {limits.max_entries} files")
-    return names, links
-
-
-def _read_zip(path: Path, ids: list[str], limits: archive.Limits) -> _Read:
-    """Read the handout files of a zip; any corruption becomes a SubmissionError."""
+def _read_zip(path: Path, ids: list[str], limits: Limits) -> _Read:
+    """Read the handout files of a zip; any corruption or limit becomes a SubmissionError."""
+    name = display(path.name)
     try:
-        with zipfile.ZipFile(path) as zf:
-            listing = archive.list_members(zf, limits)
-            if not listing.files and not listing.symlinks:
-                raise SubmissionError(f"{path.name}: the zip archive is empty")
-            layout = select(listing.files, ids)
-            data = {
-                t: archive.read_member(zf, listing.files[n], limits)
-                for t, n in layout.files.items()
-            }
+        with open_regular(path) as stream:
+            archive.check_directory(path, stream, limits)
+            with zipfile.ZipFile(stream) as zf:
+                listing = archive.list_members(zf, limits)
+                if not listing.files and not listing.refused:
+                    raise SubmissionError(f"{name}: the zip archive is empty")
+                layout = select(listing.files, ids)
+                data = {
+                    t: archive.read_member(zf, listing.files[n], limits)
+                    for t, n in layout.files.items()
+                }
+    except Refused as why:
+        raise SubmissionError(f"{name}: refused, {why}") from None
     except archive.open_errors() as exc:
-        raise SubmissionError(f"{path.name}: not a readable zip archive ({exc})") from exc
-    return data, [*layout.notes, *map(_link_note, listing.symlinks)]
+        raise SubmissionError(f"{name}: not a readable zip archive ({_zip_error(exc)})") from None
+    return data, [*layout.notes, *_refusal_notes(list(listing.refused), ids)]
 
 
-def _link_note(link: str) -> str:
-    return f"{link}: ignored, symbolic links are not followed"
+def _zip_error(exc: BaseException) -> str:
+    """What went wrong, in words (exception texts may quote member names: displayed)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "a file name marked as UTF-8 is not valid UTF-8"
+    text = display(str(exc), 200) or type(exc).__name__
+    if isinstance(exc, zlib.error | lzma.LZMAError | EOFError):
+        return f"damaged compressed data: {text}"
+    return text
 
 
-def _build(
-    source: _Source,
-    files: dict[str, bytes],
-    notes: list[str],
-    ids: list[str],
-    quizzes: set[str],
-    staging: Path,
-) -> Submission:
-    """Validate the files, write the workspace and hash the content."""
+def _refusal_notes(refused: list[tuple[str, str]], ids: list[str]) -> list[str]:
+    """``<handout path or name>: ignored, <reason>`` for the first few refused entries."""
+    notes = []
+    for name, reason in refused[:_MAX_REFUSALS_LISTED]:
+        unwrapped = name.partition("/")[2]
+        target = handout_path(name, ids) or (unwrapped and handout_path(unwrapped, ids))
+        notes.append(f"{target or display(name)}: ignored, {reason}")
+    if len(refused) > _MAX_REFUSALS_LISTED:
+        more = len(refused) - _MAX_REFUSALS_LISTED
+        notes.append(f"and {more} more links or special files ignored")
+    return notes
+
+
+def _validate(files: dict[str, bytes], notes: list[str], ids: list[str], quizzes: set[str]):
+    """Every problem of the files read (no exercise file at all: a SubmissionError)."""
     if not files:
         expected = ", ".join(f"exercises/{i}.py" for i in ids)
         problem = f"no exercise files found (expected {expected} and answers/<id>.toml)"
-        return _broken(source, "; ".join([problem, *notes]))
+        raise SubmissionError("; ".join([problem, *notes]))
     problems = validate.missing(files, ids, quizzes)
     for target, data in sorted(files.items()):
         problems.extend(validate.check_file(target, data))
-    workspace = _write_workspace(staging / source.student_id, files)
-    return Submission(
-        student_id=source.student_id,
-        source=source.paths[0],
-        workspace=workspace,
-        content_hash=content_hash(files),
-        problems=(*problems, *notes),
-    )
+    return [*problems, *notes]
 
 
 def content_hash(files: dict[str, bytes]) -> str:
@@ -341,7 +302,7 @@ def content_hash(files: dict[str, bytes]) -> str:
     digest = hashlib.sha256(b"grader-submission-v1\0")
     for rel in sorted(files):
         data = files[rel]
-        digest.update(rel.encode() + b"\0" + len(data).to_bytes(8, "big"))
+        digest.update(rel.encode("utf-8", "surrogatepass") + b"\0" + len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
 
@@ -356,25 +317,22 @@ def _write_workspace(workspace: Path, files: dict[str, bytes]) -> Path:
     return workspace
 
 
-def _broken(source: _Source, problem: str) -> Submission:
+def _broken(source: Source, problem: str) -> Submission:
     """A submission that cannot be graded.
 
-    Its hash covers the raw bytes of a file source (a corrupt zip hashes the same
-    under any name) and the problem text otherwise.
+    Its hash covers the raw bytes of a regular file source (a corrupt zip hashes the
+    same under any name; at most the first 64 MiB are read) and the problem text
+    otherwise; links and special files are never opened.
     """
     logger.info("%s: %s", source.student_id, problem)
     path = source.paths[0]
     digest = hashlib.sha256(b"grader-broken-v1\0")
-    if path.is_file():
-        with path.open("rb") as raw:
-            digest.update(hashlib.file_digest(raw, "sha256").digest())
-    else:
-        digest.update(problem.encode())
-    return Submission(source.student_id, path, None, digest.hexdigest(), (problem,))
-
-
-def _same_path(a: Path, b: Path) -> bool:
     try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
+        with open_regular(path) as raw:
+            for _ in range(_BROKEN_HASH_BYTES // _CHUNK):
+                if not (chunk := raw.read(_CHUNK)):
+                    break
+                digest.update(chunk)
+    except (Refused, OSError):
+        digest.update(problem.encode("utf-8", "backslashreplace"))
+    return Submission(source.student_id, path, None, digest.hexdigest(), (problem,))

@@ -3,8 +3,9 @@
 Each function returns student-readable problems, each starting with the file's
 handout path. Python sources are parsed with :func:`ast.parse` only (parsing runs no
 student code); notebooks are parsed as JSON (within the size, value-count and depth
-bounds of :mod:`grader.notebook.reading`) and answers as TOML, both with parsers
-that cannot run code.
+bounds of :mod:`grader.notebook.reading`) and answers as TOML, both with parsers that
+cannot run code, and both within limits (nesting, integer digits: see
+:mod:`grader.input_limits`), so that no content raises anything here.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-import tomllib
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 
+from grader.input_limits import MAX_ANSWERS_BYTES
 from grader.notebook.reading import NotebookJSONError, load_json
+from grader.quiz.answers_toml import TomlRefused, load_toml
 
 
 def missing(
@@ -97,8 +99,10 @@ def _check_notebook(rel: str, text: str) -> list[str]:
 
 
 def _check_toml(rel: str, text: str) -> list[str]:
+    if len(text.encode("utf-8")) > MAX_ANSWERS_BYTES:
+        return [f"{rel}: the file is larger than {MAX_ANSWERS_BYTES} bytes"]
     try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [f"{rel}: not valid TOML ({exc})"]
+        load_toml(text)
+    except TomlRefused as exc:
+        return [f"{rel}: {exc}"]
     return []

@@ -4,7 +4,9 @@
 into an :class:`AnswerSheet`, every message naming the file, the key and (where it can
 be found) the line, so that a student can fix it:
 
-- a file that cannot be read at all (not UTF-8, not TOML, too large): ``fatal``;
+- a file that cannot be read at all (not UTF-8, not TOML, too large, nested deeper than
+  :data:`~grader.input_limits.MAX_TOML_DEPTH` or holding an integer of more than
+  :data:`~grader.input_limits.MAX_TOML_INT_DIGITS` digits): ``fatal``;
 - a key that is no question's key: ``errors``, with the nearest valid key suggested;
 - an answer of the wrong type (``true`` in quotes, a number for a choice...): ``problems``.
 
@@ -17,11 +19,12 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.input_limits import MAX_ANSWERS_BYTES
+from grader.quiz.answers_toml import TomlRefused, load_toml
 from grader.quiz.questions import (
     BooleanQuestion,
     ChoiceQuestion,
@@ -33,7 +36,7 @@ from grader.quiz.questions import (
 
 __all__ = ["MAX_FILE_BYTES", "AnswerSheet", "display_name", "read_answers"]
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = MAX_ANSWERS_BYTES
 _KEY_AT_LINE_START = re.compile(
     r"""^[ \t]*\[*[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*[.=\]]""",
     re.MULTILINE,
@@ -130,14 +133,15 @@ def _read_text(path: Path, source: str) -> str:
 
 def _parse_toml(text: str, source: str) -> dict:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise _Unreadable(
-            f"{source}: not valid TOML: {error}. Answers that are text need quotes, "
-            'e.g. P_of_L = "N/L"; true/false and numbers do not'
-        ) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise _Unreadable(f"{source}: not valid TOML (nested too deeply)") from None
+        return load_toml(text)
+    except TomlRefused as error:
+        hint = (
+            '. Answers that are text need quotes, e.g. P_of_L = "N/L"; true/false and '
+            "numbers do not"
+            if str(error).startswith("not valid TOML")
+            else ""
+        )
+        raise _Unreadable(f"{source}: {error}{hint}") from None
 
 
 def _where(source: str, key: str, lines: Mapping[str, int]) -> str:

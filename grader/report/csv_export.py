@@ -7,8 +7,10 @@ recorded ``max_score``), the same on every row. ``errors`` joins the submission'
 problems and each exercise's errors (``ex4_5: ...``) with `` | ``, each once.
 
 Cells that a spreadsheet would run as a formula (text starting with ``= + - @``,
-tab or carriage return) are prefixed with ``'``: student-controlled text such as a
-file name lands in the ``errors`` column.
+tab, carriage return or line feed, also after leading spaces) are prefixed with ``'``:
+student-controlled text such as a file name lands in the ``errors`` column, and the
+``student_id`` column is treated the same way. Lone surrogates (text that is not UTF-8)
+are written as ``\\udcNN``; quoting is RFC 4180, so line breaks inside a cell stay in it.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from pathlib import Path
 
 from grader.batch.gradebook import GradedSubmission
 from grader.batch.stats import course_max_scores, exercise_columns
+from grader.report.text import utf8_text
 
 logger = logging.getLogger(__name__)
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_table(
@@ -45,7 +48,7 @@ def _row(sub: GradedSubmission, columns: list[str], max_total: float) -> list[st
         result = sub.exercise(exercise)
         scores.append(result.score if result is not None else 0.0)
     return [
-        sub.student_id,
+        _defuse(sub.student_id),
         *(format_points(s) for s in scores),
         format_points(sum(scores)),
         format_points(max_total),
@@ -93,4 +96,6 @@ def format_points(value: float) -> str:
 
 
 def _defuse(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+    """``cell`` as text a spreadsheet shows, never runs (and valid UTF-8)."""
+    cell = utf8_text(cell)
+    return f"'{cell}" if cell.lstrip(" ").startswith(_FORMULA_START) else cell

@@ -5,9 +5,15 @@ student may read about a check: a hidden check keeps its title, points and
 outcome, and loses its message and captured output unless the instructor asks for
 full disclosure. The Gradescope export uses the same function.
 
-Everything taken from results (messages, student output, file names) is escaped:
-HTML pages escape it, Markdown pages escape ``< > &`` and put program output in a
-fence longer than any run of backticks inside it.
+Everything taken from results (messages, student output, file names, the student id)
+is escaped: control characters and lone surrogates become visible escapes; HTML pages
+escape it; Markdown pages escape ``< > &`` and inline markup, treat every kind of line
+break (``\r``, ``\r\n``, ``\u2028``...) as one, escape what would start a block at the
+beginning of a line (a heading ``#``, a quote ``>``, a list, a rule, a table), keep single-line
+places (headings, titles) on one line, and put program output in a fence longer than
+any run of backticks inside it. File names come from
+:func:`~grader.batch.naming.export_names`: any id (long, any script, control characters)
+gives a valid, distinct file name.
 """
 
 from __future__ import annotations
@@ -21,12 +27,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.batch.gradebook import GradedSubmission
+from grader.batch.naming import export_names, safe_file_name
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
+from grader.report.text import terminal_text
 
 logger = logging.getLogger(__name__)
 
 HIDDEN_NOTE = "hidden check: details are not shown"
 FORMATS = ("md", "html")
+
+#: What starts a Markdown block at the beginning of a line (after its indentation).
+_BLOCK_START = re.compile(r"^([ \t]*)([#>+=|~_-])")
+_ORDERED_ITEM = re.compile(r"^([ \t]*\d{1,9})([.)])")
 
 _MARK = {
     Status.PASSED: "✅",
@@ -93,7 +105,7 @@ def render_markdown(sub: GradedSubmission, disclose_hidden: bool = False) -> str
             hidden = " *(hidden)*" if line.hidden else ""
             out.append(f"- {line.mark} **{_md(line.title)}**{hidden}: {line.points}")
             if line.message:
-                out.append(f"  {_md(line.message)}".replace("\n", "\n  "))
+                out += _md_lines(line.message)
             if line.output:
                 out += _md_fence(line.output)
     return "\n".join(out).rstrip() + "\n"
@@ -101,7 +113,10 @@ def render_markdown(sub: GradedSubmission, disclose_hidden: bool = False) -> str
 
 def render_html(sub: GradedSubmission, disclose_hidden: bool = False) -> str:
     """The student's feedback page as a standalone HTML document."""
-    esc = html.escape
+
+    def esc(text: str) -> str:
+        return html.escape(terminal_text(text))
+
     body = [f"<h1>Feedback for {esc(sub.student_id)}</h1>", f"<p>{esc(_summary(sub))}</p>"]
     body += [f'<p class="problem">⚠️ {esc(problem)}</p>' for problem in sub.general_problems]
     for result in sub.exercises:
@@ -142,9 +157,10 @@ def write_feedback(
         raise ValueError(f"unknown feedback format {fmt!r}; choose one of {', '.join(FORMATS)}")
     render = render_markdown if fmt == "md" else render_html
     out_dir.mkdir(parents=True, exist_ok=True)
+    names = export_names(sub.student_id for sub in submissions)
     paths = []
     for sub in submissions:
-        path = out_dir / f"{output_name(sub.student_id)}.{fmt}"
+        path = out_dir / f"{names[sub.student_id]}.{fmt}"
         partial = path.with_name(f".{path.name}.partial")
         partial.write_text(render(sub, disclose_hidden), encoding="utf-8")
         os.replace(partial, path)
@@ -162,14 +178,12 @@ def _points(check: CheckResult) -> str:
 
 
 def output_name(student_id: str) -> str:
-    """``student_id`` checked for use as a file or folder name.
-
-    Raises:
-        ValueError: it is empty, ``.``/``..``, or holds a path separator or NUL.
-    """
-    if student_id in ("", ".", "..") or any(c in student_id for c in "/\\\0"):
-        raise ValueError(f"student id {student_id!r} cannot be used as a file name")
-    return student_id
+    """A valid file or folder name for ``student_id`` (see
+    :func:`~grader.batch.naming.safe_file_name`): the id itself when it is one, else a
+    sanitized, shortened form with a hash suffix. Exports of a whole class use
+    :func:`~grader.batch.naming.export_names`, which also keeps ids apart that differ
+    only in case."""
+    return safe_file_name(student_id)
 
 
 def _summary(sub: GradedSubmission) -> str:
@@ -180,18 +194,32 @@ def _summary(sub: GradedSubmission) -> str:
 
 
 def _md(text: str) -> str:
-    """Text safe to place in Markdown: no raw HTML, no accidental code, links or emphasis.
+    """Text safe to place on one line of Markdown: no raw HTML, no accidental code, links or
+    emphasis, no line break (each becomes a space), no block started at its beginning.
 
     Underscores stay: inside words (``param_count``) they never start emphasis.
     """
-    text = html.escape(text, quote=False)
-    return re.sub(r"([\\`*\[\]])", r"\\\1", text)
+    return _md_line(" ".join(text.splitlines()))
+
+
+def _md_line(line: str) -> str:
+    line = html.escape(terminal_text(line), quote=False)
+    line = re.sub(r"([\\`*\[\]])", r"\\\1", line)
+    line = _ORDERED_ITEM.sub(r"\1\\\2", line, count=1)
+    return _BLOCK_START.sub(r"\1\\\2", line, count=1)
+
+
+def _md_lines(text: str) -> list[str]:
+    """A message as lines continuing a list item: every kind of line break is one, and no
+    line can start a heading, quote, list, rule or table of its own."""
+    return [f"  {_md_line(line)}" for line in text.splitlines()]
 
 
 def _md_fence(output: str) -> list[str]:
     longest = max((len(run) for run in re.findall(r"`+", output)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [f"  {fence}text", *(f"  {line}" for line in output.splitlines()), f"  {fence}"]
+    lines = (f"  {terminal_text(line)}" for line in output.splitlines())
+    return [f"  {fence}text", *lines, f"  {fence}"]
 
 
 def _num(value: float) -> str:

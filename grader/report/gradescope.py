@@ -13,19 +13,24 @@ publishes grades) and, unless ``disclose_hidden``, only its title and points
 scored (``needs_person``: for a person to read; ``deferred``: scored at submission)
 has no ``status`` and ``max_score`` 0, matching :attr:`ExerciseResult.max_score`,
 which leaves it out of the total.
+
+Folder names come from :func:`~grader.batch.naming.export_names` (any student id gives a
+valid, distinct folder); the JSON is valid UTF-8 whatever a message holds (a lone
+surrogate is written as its ``\\udcNN`` escape, which reads back as the same string).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from grader.batch.gradebook import GradedSubmission
+from grader.batch.naming import export_names
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
-from grader.report.feedback import output_name, student_view
+from grader.report.feedback import student_view
+from grader.report.text import json_text
 
 logger = logging.getLogger(__name__)
 
@@ -129,13 +134,14 @@ def write_gradescope(
 
     Each file is written atomically (a temporary file, then a rename).
     """
+    names = export_names(sub.student_id for sub in submissions)
     paths = []
     for sub in submissions:
         results = gradescope_results(sub, hidden_visibility, disclose_hidden)
-        folder = out_dir / output_name(sub.student_id)
+        folder = out_dir / names[sub.student_id]
         folder.mkdir(parents=True, exist_ok=True)
         partial = folder / ".results.json.partial"
-        partial.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json_text(results), encoding="utf-8")
         os.replace(partial, folder / "results.json")
         paths.append(folder / "results.json")
     logger.info("wrote %d results.json files under %s", len(paths), out_dir)

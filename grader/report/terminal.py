@@ -8,6 +8,10 @@ passes everything that can run locally reads full marks, not a loss:
 Every line is wrapped to the terminal's width (:func:`terminal_width`: ``COLUMNS`` or the
 terminal's own, at least 80) at spaces, never inside a word; a word longer than a line
 (a long path) is left whole. Colour is the caller's choice (a terminal, not a pipe).
+
+Messages, errors and captured output may quote a student's text: they are printed through
+:func:`~grader.report.text.terminal_text`, so no escape sequence reaches the terminal and a
+lone surrogate never makes printing fail.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import click
 
 from grader.exercise import Exercise
 from grader.model import CheckResult, ExerciseResult, Status
+from grader.report.text import terminal_text
 
 __all__ = ["MIN_WIDTH", "render", "render_total", "terminal_width", "wrap"]
 
@@ -77,8 +82,8 @@ def render(
     width = width or terminal_width()
     heading = wrap(f"{exercise.id} — {exercise.title} ({exercise.alias})", width)
     lines = [_style(line, color, bold=True) for line in heading]
-    lines += [line for e in result.errors for line in wrap(e, width, "  error: ", 9)]
-    lines += [line for n in result.notes for line in wrap(n, width, "  note: ", 8)]
+    lines += [line for e in result.errors for line in wrap(_line(e), width, "  error: ", 9)]
+    lines += [line for n in result.notes for line in wrap(_line(n), width, "  note: ", 8)]
     for check in result.results:
         lines += _check_lines(check, verbose, color, width)
     lines += wrap(_summary(result), width, 2, 4)
@@ -111,7 +116,7 @@ def _check_lines(check: CheckResult, verbose: bool, color: bool, width: int) -> 
     mark, hue = _MARKS[check.status]
     earned = "?" if check.status is Status.DEFERRED else _num(check.points)
     points = f"{earned}/{_num(check.max_points)}"
-    title = check.title + ("  [hidden]" if check.visibility.value == "hidden" else "")
+    title = _line(check.title) + ("  [hidden]" if check.visibility.value == "hidden" else "")
     lead = f"  {mark:<{_MARK_WIDTH}} {points:>7}  "
     lines = wrap(title, width, lead, _TITLE_AT)
     lines[0] = lines[0].replace(mark, _style(mark, color, fg=hue), 1)
@@ -131,8 +136,14 @@ def _summary(result: ExerciseResult) -> str:
 def _indent(text: str, width: int) -> list[str]:
     out = []
     for raw in text.splitlines() or [""]:
-        out += wrap(raw, width, _MESSAGE_AT, _MESSAGE_AT + 2) if raw.strip() else [""]
+        line = terminal_text(raw)
+        out += wrap(line, width, _MESSAGE_AT, _MESSAGE_AT + 2) if line.strip() else [""]
     return out
+
+
+def _line(text: str) -> str:
+    """A student-controlled text as one printable line (see the module docstring)."""
+    return terminal_text(" ".join(text.splitlines()))
 
 
 def _style(text: str, color: bool, **kwargs: object) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch.gradebook import SCHEMA_VERSION, Gradebook
-from grader.errors import NotAGradebook, UsageError
+from grader.errors import GradebookError, NotAGradebook, UsageError
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
 
 REPO = Path(__file__).resolve().parents[2]
@@ -284,3 +284,106 @@ def test_concurrent_reader_sees_only_whole_submissions_while_another_process_wri
                 break
     assert writer.returncode == 0
     assert seen == sorted(seen) and seen[-1] == n
+
+
+# -- issue 13: private, lossless, and a failed write stops cleanly ------------------------
+
+LONE = "\udcff"  # a lone surrogate: text that cannot be UTF-8 (a byte of a non-UTF-8 name)
+
+
+def surrogate_exercise() -> ExerciseResult:
+    check = CheckResult(
+        name=f"check{LONE}",
+        title=f"title {LONE}",
+        points=1.0,
+        max_points=2.0,
+        status=Status.FAILED,
+        visibility=Visibility.PUBLIC,
+        message=f"got ValueError: bad {LONE} value\r\n# not a heading",
+        duration_s=0.5,
+        output=f"printed {LONE}\x00\x1b[2J",
+    )
+    return ExerciseResult(
+        "ex4_5",
+        (check,),
+        device=f"cpu{LONE}",
+        isolation=LONE,
+        errors=(f"cell 2, line 1: `%time x = '{LONE}'` (IPython magic) was not run",),
+    )
+
+
+def test_text_that_is_not_utf8_is_stored_losslessly_and_other_rows_are_untouched(book):
+    book.record("alice", "a", "1.0", [exercise()])
+    results = (surrogate_exercise(),)
+    book.record("eve", "e", "1.0", results, [f"ignored unexpected files: {LONE}.txt"])
+    book.record("zoe", "z", "1.0", [exercise()])
+    eve = book.latest("eve")
+    assert eve.exercises == results
+    assert eve.problems == (f"ignored unexpected files: {LONE}.txt",)
+    assert [s.student_id for s in book.latest_all()] == ["alice", "eve", "zoe"]
+    assert book.latest("alice").exercises == (exercise(),)
+    assert book.already_graded("eve", "e", "1.0")
+
+
+def test_text_that_is_utf8_stays_plain_text_for_other_sqlite_readers(tmp_path):
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record("张三", "h", "1.0", [exercise()])
+    connection = sqlite3.connect(tmp_path / "g.db")
+    try:
+        kinds = connection.execute("SELECT DISTINCT typeof(title) FROM check_results").fetchall()
+        student = connection.execute("SELECT student_id FROM submissions").fetchone()[0]
+    finally:
+        connection.close()
+    assert kinds == [("text",)] and student == "张三"
+
+
+def test_a_new_gradebook_and_its_wal_and_shm_files_are_private(tmp_path):
+    path = tmp_path / "course.db"
+    with Gradebook(path) as book:
+        book.record("alice", "h", "1.0", [exercise()])
+        files = [path, path.with_name("course.db-wal"), path.with_name("course.db-shm")]
+        assert all(f.exists() for f in files)
+        assert {f: oct(f.stat().st_mode & 0o777) for f in files} == dict.fromkeys(files, "0o600")
+
+
+def test_a_writer_makes_an_existing_readable_gradebook_private(tmp_path, caplog):
+    path = tmp_path / "course.db"
+    with Gradebook(path) as book:
+        book.record("alice", "h", "1.0", [exercise()])
+    path.chmod(0o644)
+    with Gradebook(path, create=False) as reader:  # a reader changes nothing
+        assert reader.students() == ["alice"]
+    assert path.stat().st_mode & 0o777 == 0o644
+    with Gradebook(path):
+        pass
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert "made it private" in caplog.text
+
+
+def fill_up(book: Gradebook) -> None:
+    """Let the database grow no more: SQLite then fails writes with SQLITE_FULL, exactly as
+    on a full disk ("database or disk is full")."""
+    pages = book._conn.execute("PRAGMA page_count").fetchone()[0]
+    book._conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_full_disk_stops_with_a_clear_error_and_no_partial_row(book):
+    book.record("alice", "a", "1.0", [exercise()])
+    fill_up(book)
+    big = exercise(n_checks=50)
+    with pytest.raises(GradebookError) as raised:
+        book.record("bob", "b", "1.0", [big], ["x" * 100_000])
+    message = str(raised.value)
+    assert "cannot record student 'bob'" in message and "database or disk is full" in message
+    assert "every submission recorded before is intact" in message
+    assert raised.value.exit_code == 4
+    assert book.students() == ["alice"] and book.latest("bob") is None
+    counts = book._conn.execute(
+        "SELECT (SELECT COUNT(*) FROM submissions), (SELECT COUNT(*) FROM exercise_results),"
+        " (SELECT COUNT(*) FROM check_results)"
+    ).fetchone()
+    assert counts == (1, 1, 3)  # alice's rows only: nothing of bob's half-written
+    assert book._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    book._conn.execute("PRAGMA max_page_count = 1073741823")  # space is back: a rerun goes on
+    book.record("bob", "b", "1.0", [big], ["x" * 100_000])
+    assert book.latest("bob").exercises == (big,)

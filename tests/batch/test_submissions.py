@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from grader.batch.archive import Limits
 from grader.batch.submissions import Submission, discover, student_id_from_name
 from grader.errors import SubmissionError
+from grader.model import ExerciseResult
 
 IDS = ["ex_a", "ex_b"]
 GOOD = {
@@ -298,25 +300,34 @@ def test_handout_path_beats_flat_name_and_both_py_and_ipynb_are_kept(tmp_path, s
         ("张三", "张三"),
         ("", None),
         ("///", None),
-        ("x" * 300, "x" * 100),
+        ("x" * 300, "x" * 89 + "-" + hashlib.sha256(b"x" * 300).hexdigest()[:10]),
+        ("हिंदी", "हिंदी"),  # combining vowel signs are part of a name, not punctuation
+        ("a\udcff\nb", "a_b"),  # bytes that are not UTF-8 and line breaks are not kept
     ],
 )
 def test_student_ids_are_sanitized(name, expected):
     assert student_id_from_name(name) == expected
 
 
-def test_two_sources_for_one_student_are_one_error_row(tmp_path, subs):
+def test_two_sources_for_one_student_are_error_rows_of_exactly_those_entries(tmp_path, subs):
     write_tree(subs / "pat", GOOD)
     write_zip(subs / "pat.zip", GOOD)
     write_tree(subs / "Quinn", GOOD)
     write_tree(subs / "quinn", GOOD)
+    write_tree(subs / "rita", GOOD)
     found = run(tmp_path)
     assert not found["pat"].gradable
-    assert found["pat"].problems == ("several submissions map to student id 'pat': pat, pat.zip",)
-    assert "quinn" not in found  # ids differing only in case collide (case-insensitive disks)
-    assert found["Quinn"].problems == (
-        "several submissions map to student id 'Quinn': Quinn, quinn",
+    assert found["pat"].problems == (
+        "several submissions map to student id 'pat': pat, pat.zip; keep one per student",
     )
+    # ids differing only in case collide (case-insensitive disks): each keeps its own row
+    for student in ("Quinn", "quinn"):
+        assert not found[student].gradable
+        assert found[student].problems == (
+            f"several submissions map to student id {student!r}: Quinn, quinn (ids that differ"
+            " only in case or Unicode form are one student); keep one per student",
+        )
+    assert found["rita"].gradable and found["rita"].problems == ()
 
 
 def test_single_files_use_the_longest_matching_exercise_id(tmp_path, subs):
@@ -355,3 +366,14 @@ def test_results_are_sorted_and_a_stale_workspace_is_replaced(tmp_path, subs):
     found = discover(subs, IDS, tmp_path / "staging")
     assert [s.student_id for s in found] == ["amy", "max", "zed"]
     assert not (stale / "exercises/old.py").exists()
+
+
+def test_a_problem_the_grader_reports_again_is_attached_once(tmp_path, subs):
+    write_tree(subs / "tess", {**GOOD, "answers/ex_a.toml": b"x = " + b"9" * 200 + b"\n"})
+    tess = run(tmp_path)["tess"]
+    [problem] = tess.problems_for("ex_a")
+    graded = ExerciseResult("ex_a", (), errors=(problem, "another"))
+    [result] = tess.with_problems([graded])
+    assert result.errors == (problem, "another")
+    [fresh] = tess.with_problems([ExerciseResult("ex_a", ())])
+    assert fresh.errors == (problem,)

@@ -133,7 +133,7 @@ def test_a_number_for_an_expression_is_accepted_as_its_text(tmp_path: Path) -> N
             b'formula = "N"\nwhy = "\xff\xfe"\n',
             "answers/ex.toml (line 2): not valid UTF-8 (byte 0xff)",
         ),
-        (b"a = " + b"[" * 200_000, "not valid TOML (nested too deeply)"),
+        (b"a = " + b"[" * 200_000, "nested more than 16 levels deep"),
         (b"#" * (MAX_FILE_BYTES + 1), f"larger than {MAX_FILE_BYTES} bytes"),
         ('formula = "N"\nformula = "L"\n', "Cannot overwrite a value"),
     ],
@@ -156,3 +156,26 @@ def test_a_folder_in_place_of_the_file_is_fatal_not_a_crash(tmp_path: Path) -> N
     assert "cannot be read" in (
         read_answers(tmp_path / "answers" / "ex.toml", QUESTIONS).fatal or ""
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"value = " + b"7" * 5000 + b"\n", "an integer with more than 100 digits"),
+        (b"value = " + b"7" * 101 + b"\n", "an integer with more than 100 digits"),
+        (b"value = 0x" + b"f" * 200 + b"\n", "an integer with more than 100 digits"),
+        (b"a = " + b"[" * 17 + b"]" * 17 + b"\n", "nested more than 16 levels deep"),
+        (b"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q = 1\n", "nested more than 16 levels deep"),
+    ],
+    ids=["5000-digits", "101-digits", "hex-200-digits", "array-17-deep", "tables-17-deep"],
+)
+def test_answers_past_the_toml_limits_are_fatal_never_a_crash(tmp_path: Path, content, message):
+    sheet = read_answers(write(tmp_path, content), QUESTIONS)
+    assert sheet.fatal == f"answers/ex.toml: not usable TOML: {message}".replace(
+        "nested more", "arrays or tables nested more"
+    )
+
+
+def test_a_number_of_100_digits_is_read_and_judged_like_any_other(tmp_path: Path) -> None:
+    sheet = read_answers(write(tmp_path, "value = " + "9" * 100 + "\n"), QUESTIONS)
+    assert sheet.fatal is None and sheet.values["value"] == float("9" * 100)

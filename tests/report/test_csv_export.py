@@ -79,6 +79,23 @@ def test_formula_like_cells_are_defused():
     assert row["errors"] == '\'=HYPERLINK("http://x")'
 
 
+def test_student_ids_and_errors_that_look_like_formulas_are_defused_too():
+    starts = ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", " =1")
+    rows = read(to_csv([graded(s, problems=[s]) for s in starts]))
+    assert [r["student_id"] for r in rows] == [f"'{s}" for s in starts]
+    # the errors column joins words with single spaces: "\tx" becomes the harmless "x"
+    assert [r["errors"] for r in rows] == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "x", "'=1"]
+
+
+def test_text_that_is_not_utf8_and_line_breaks_stay_inside_their_cell(tmp_path):
+    sub = graded("eve", result("ex", (0, 1), errors=["bad \udcff\r\nname"]))
+    path = write_csv([sub, graded("zoe", result("ex", (1, 1)))], tmp_path / "g.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # strict UTF-8
+        rows = list(csv.DictReader(handle))
+    assert [r["student_id"] for r in rows] == ["eve", "zoe"]
+    assert rows[0]["errors"] == "ex: bad \\udcff name" and rows[1]["total"] == "1"
+
+
 def test_write_csv_writes_utf8_with_bom_atomically(tmp_path):
     path = write_csv([*CLASS, graded("张三", result("ex4_5", (1, 2)))], tmp_path / "out" / "g.csv")
     assert path == tmp_path / "out" / "g.csv"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from grader.batch.gradebook import GradedSubmission
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
 from grader.report.feedback import (
+    FORMATS,
     HIDDEN_NOTE,
     output_name,
     render_html,
@@ -116,8 +118,52 @@ def test_one_page_per_student_in_the_chosen_format(tmp_path):
         write_feedback(subs, tmp_path / "fb", fmt="pdf")
 
 
-@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a\\b", "a\0b"])
-def test_student_ids_that_are_not_safe_file_names_are_refused(bad):
-    with pytest.raises(ValueError):
-        output_name(bad)
-    assert output_name("s001") == "s001"
+HOSTILE_IDS = [
+    "", ".", "..", "a/b", "a\\b", "a\0b", "../escape", "x" * 300, "张" * 150, "Ab", "ab",
+    "a\nb\x1b[2J", "\udcff", "~x", " lead", "ﬁona", "fiona",
+]  # fmt: skip
+
+
+def test_every_student_id_gives_a_valid_distinct_file_name(tmp_path):
+    subs = [graded(student) for student in HOSTILE_IDS]
+    out = tmp_path / "fb"
+    for fmt in FORMATS:
+        paths = write_feedback(subs, out, fmt=fmt)
+        assert len(paths) == len(HOSTILE_IDS)
+        assert all(path.parent == out and path.is_file() for path in paths)
+        assert all(len(path.name.encode()) <= 205 for path in paths)
+        folded = {path.name.casefold() for path in paths}  # distinct on macOS disks too
+        assert len(folded) == len(HOSTILE_IDS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fb"]  # nothing written elsewhere
+    assert output_name("s001") == "s001" and output_name("张三") == "张三"
+    assert "/" not in output_name("../escape") and not output_name("..").startswith(".")
+
+
+def test_a_carriage_return_or_line_separator_cannot_inject_markdown_blocks():
+    evil = "ok\r# You got full marks\r\n## 100/100\u2028> quoted\x0c1. item\n---\n| a | b |"
+    page = render_markdown(graded("eve\r# boss", problems=(f"note{evil}",)), disclose_hidden=True)
+    forged = (
+        replace(PUBLIC, message=evil, output="out\r# not a heading\x1b[2J"),
+        *CHECKS[1:],
+    )
+    sub = GradedSubmission(1, "eve", "h", "1.0", "t", "cpu", "", (),
+                           (ExerciseResult("ex4_5", forged),))  # fmt: skip
+    page += render_markdown(sub)
+    assert "\r" not in page and "\x1b" not in page and "\u2028" not in page
+    outside = re.sub(r"(?ms)^  (`{3,})text$.*?^  \1$", "", page)  # program output is fenced
+    headings = [line for line in outside.splitlines() if line.lstrip().startswith("#")]
+    assert all(h.startswith(("# Feedback for", "## ex4_5:")) for h in headings), headings
+    for line in outside.splitlines():
+        assert not re.match(r"\s*(>|\d+\.|---|\|)", line), line
+    assert "eve # boss" in page  # a line break in a single-line place becomes a space
+    assert "\\# You got full marks" in page and "1\\. item" in page
+
+
+def test_html_pages_escape_control_characters_and_text_that_is_not_utf8(tmp_path):
+    evil = check("x", Status.FAILED, 0, 1, message="<b>\udcff\x1b[2J</b>", output="\udcff")
+    sub = GradedSubmission(1, "<i>\udcff", "h", "1.0", "t", "cpu", "", (),
+                           (ExerciseResult("ex4_5", (evil,)),))  # fmt: skip
+    [path] = write_feedback([sub], tmp_path, fmt="html")
+    page = path.read_text(encoding="utf-8")
+    assert "<b>" not in page and "<i>" not in page and "\x1b" not in page
+    assert "&lt;b&gt;\\udcff\\x1b[2J&lt;/b&gt;" in page

@@ -166,9 +166,24 @@ def test_one_results_json_per_student_under_its_own_folder(tmp_path):
     assert sorted(p.name for p in paths[0].parent.iterdir()) == ["results.json"]
 
 
-def test_unknown_visibility_and_unsafe_student_ids_are_refused(tmp_path):
+def test_unknown_visibility_is_refused():
     with pytest.raises(ValueError, match="visibility"):
         gradescope_results(graded(), hidden_visibility="secret")
-    with pytest.raises(ValueError, match="file name"):
-        write_gradescope([graded("../escape")], tmp_path)
-    assert list(tmp_path.iterdir()) == []
+
+
+def test_unsafe_long_and_case_twin_ids_get_their_own_folder_inside_the_output(tmp_path):
+    ids = ["../escape", "a/b", "x" * 300, "Bob", "bob", "\udcff"]
+    paths = write_gradescope([graded(s) for s in ids], tmp_path / "out")
+    assert len({p.parent.name.casefold() for p in paths}) == len(ids)
+    assert all(p.parent.parent == tmp_path / "out" and p.name == "results.json" for p in paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_results_are_valid_utf8_and_keep_text_that_is_not(tmp_path):
+    lone = check("x", Status.FAILED, 0, 1, message="bad \udcff value", output="\udcff")
+    sub = graded("eve", (ExerciseResult("ex4_5", (lone,)),), problems=("note \udcff",))
+    [path] = write_gradescope([sub], tmp_path)
+    data = json.loads(path.read_bytes().decode("utf-8"))  # strict UTF-8
+    validate(data)
+    assert data["tests"][0]["output"].startswith("bad \udcff value")  # lossless
+    assert "Problem: note \udcff" in data["output"]

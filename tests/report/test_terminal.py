@@ -123,3 +123,12 @@ def test_colour_only_when_asked():
     coloured = render(LONG, COURSE.find("ex4_5"), width=100, color=True)
     assert "\x1b[" not in plain and "\x1b[31mFAIL" in coloured
     assert click.unstyle(coloured) == plain
+
+
+def test_student_text_cannot_reach_the_terminal_as_escape_sequences():
+    evil = "bad \x1b]0;owned\x07 \udcff\rhidden"
+    result = ExerciseResult("ex4_5", (check("x", Status.FAILED, 0, 1, evil),), errors=(evil,))
+    text = render(result, COURSE.find("ex4_5"))
+    text.encode("utf-8")  # printable on a strict UTF-8 terminal
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b]0;owned\\x07 \\udcff" in text
