@@ -7,6 +7,7 @@ gradebook and Gradescope without carrying any live object.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 
 
@@ -33,13 +34,77 @@ class Visibility(enum.Enum):
     HIDDEN = "hidden"
 
 
+def _finite(values: tuple[float, ...]) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def _number(value: object) -> float:
+    return math.nan if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a :class:`Figure`: ``label`` ("your run", "reference") and its points."""
+
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def to_dict(self) -> dict:
+        """Non-finite values become None: the result stays strict JSON."""
+        return {"label": self.label, "x": _finite(self.x), "y": _finite(self.y)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Series:
+        x = tuple(_number(v) for v in data.get("x", ()))
+        return cls(str(data.get("label", "")), x, tuple(_number(v) for v in data.get("y", ())))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot a check attaches to its result: plain data, drawn by the reports.
+
+    Made in the trusted process from data the check judged (a student's loss curve next
+    to the reference's, per-layer gradient norms); a figure of a hidden check is hidden
+    with it. ``log_y`` asks for a logarithmic y axis.
+    """
+
+    title: str
+    series: tuple[Series, ...]
+    x_label: str = ""
+    y_label: str = ""
+    log_y: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "x_label": self.x_label,
+            "y_label": self.y_label,
+            "log_y": self.log_y,
+            "series": [s.to_dict() for s in self.series],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Figure:
+        return cls(
+            title=str(data.get("title", "")),
+            series=tuple(Series.from_dict(s) for s in data.get("series", ())),
+            x_label=str(data.get("x_label", "")),
+            y_label=str(data.get("y_label", "")),
+            log_y=bool(data.get("log_y", False)),
+        )
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check or quiz question.
 
     ``name`` is a stable identifier (the check function's name or the quiz key),
     ``title`` the sentence students read. ``output`` holds captured student
-    stdout/stderr, trimmed; it is shown, never parsed.
+    stdout/stderr, trimmed; it is shown, never parsed. ``duration_s`` is the check's
+    whole wall time, ``sandbox_s`` the part spent waiting for the sandbox (starting it,
+    running the student's code and probes); the rest is the judge's own work.
+    ``figures`` are the plots the check attached (see :class:`Figure`).
     """
 
     name: str
@@ -51,6 +116,8 @@ class CheckResult:
     message: str = ""
     duration_s: float = 0.0
     output: str = ""
+    sandbox_s: float = 0.0
+    figures: tuple[Figure, ...] = ()
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (enums as their values)."""
@@ -63,7 +130,9 @@ class CheckResult:
             "visibility": self.visibility.value,
             "message": self.message,
             "duration_s": round(self.duration_s, 4),
+            "sandbox_s": round(self.sandbox_s, 4),
             "output": self.output,
+            "figures": [f.to_dict() for f in self.figures],
         }
 
     @classmethod
@@ -79,6 +148,8 @@ class CheckResult:
             message=data.get("message", ""),
             duration_s=float(data.get("duration_s", 0.0)),
             output=data.get("output", ""),
+            sandbox_s=float(data.get("sandbox_s", 0.0)),
+            figures=tuple(Figure.from_dict(f) for f in data.get("figures", ())),
         )
 
 

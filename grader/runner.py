@@ -9,6 +9,7 @@ runs only in the sandbox; any exception a check raises that is not a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 import time
@@ -189,9 +190,15 @@ def _run_one(
     student.timeout = check.timeout_s
     if time_left is not None:
         student.timeout = min(check.timeout_s or default_limit, time_left)
+    student.take_sandbox_time(), student.take_figures()  # nothing left from before
     started = time.monotonic()
     status, message = _outcome(check, student, explain or _Explainer("", (), None))
-    return _result(check, status, time.monotonic() - started, message, student.take_output())
+    duration = time.monotonic() - started
+    return dataclasses.replace(
+        _result(check, status, duration, message, student.take_output()),
+        sandbox_s=min(student.take_sandbox_time(), duration),
+        figures=student.take_figures(),
+    )
 
 
 def _outcome(check: Check, student: StudentCode, explain: _Explainer) -> tuple[Status, str]:

@@ -19,18 +19,23 @@ back as the same string; every other string is plain TEXT. A write or read that 
 :class:`~grader.errors.GradebookError` naming the file and the student; the transaction is
 rolled back, so there is never a partial row, and everything committed before is intact.
 
-Schema (version 1)::
+Schema (version 2; a version-1 gradebook is upgraded in place when opened, its rows
+kept: the new columns take their defaults)::
 
     schema_version(version)
     students(student_id PK, first_seen)
     submissions(id PK, student_id, content_hash, grader_version, graded_at, device,
-                isolation, error)                 error: the problems, one per line
+                isolation, error, submitted_at)   error: the problems, one per line;
+                                                  submitted_at: ISO 8601, or empty
     exercise_results(submission_id, exercise, position, execution_time, device,
                      isolation, hidden_not_run, errors)      errors: JSON list (a note,
                                                              which costs nothing, as
                                                              {"note": text})
     check_results(submission_id, exercise, position, name, title, points, max_points,
-                  status, visibility, message, duration_s, output)
+                  status, visibility, message, duration_s, output, sandbox_s,
+                  figures)                        figures: JSON list of Figure dicts
+    overrides(id PK, student_id, exercise, check_name, points, reason, author,
+              created_at)                         an instructor's points for one check
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from grader.model import CheckResult, ExerciseResult
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -66,7 +71,8 @@ CREATE TABLE submissions (
     graded_at TEXT NOT NULL,
     device TEXT NOT NULL,
     isolation TEXT NOT NULL,
-    error TEXT NOT NULL DEFAULT ''
+    error TEXT NOT NULL DEFAULT '',
+    submitted_at TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX submissions_by_student ON submissions(student_id, id);
 CREATE TABLE exercise_results (
@@ -93,9 +99,35 @@ CREATE TABLE check_results (
     message TEXT NOT NULL,
     duration_s REAL NOT NULL,
     output TEXT NOT NULL,
+    sandbox_s REAL NOT NULL DEFAULT 0,
+    figures TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (submission_id, exercise, position)
 );
+CREATE TABLE overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student_id TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    check_name TEXT NOT NULL,
+    points REAL NOT NULL,
+    reason TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX overrides_by_student ON overrides(student_id, id);
 """
+
+#: Statements that bring a gradebook of version N to N + 1, in order.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE submissions ADD COLUMN submitted_at TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE check_results ADD COLUMN sandbox_s REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE check_results ADD COLUMN figures TEXT NOT NULL DEFAULT '[]'",
+        "CREATE TABLE overrides (id INTEGER PRIMARY KEY AUTOINCREMENT, student_id TEXT NOT"
+        " NULL, exercise TEXT NOT NULL, check_name TEXT NOT NULL, points REAL NOT NULL,"
+        " reason TEXT NOT NULL, author TEXT NOT NULL, created_at TEXT NOT NULL)",
+        "CREATE INDEX overrides_by_student ON overrides(student_id, id)",
+    ),
+}
 
 _CHECK_KEYS = (
     "name",
@@ -107,9 +139,12 @@ _CHECK_KEYS = (
     "message",
     "duration_s",
     "output",
+    "sandbox_s",
+    "figures",
 )
 _SUBMISSION_COLUMNS = (
-    "id, student_id, content_hash, grader_version, graded_at, device, isolation, error"
+    "id, student_id, content_hash, grader_version, graded_at, device, isolation, error,"
+    " submitted_at"
 )
 #: SQLite's primary result codes that mean "the storage failed", not "not a gradebook".
 _STORAGE_FAILURES = frozenset(
@@ -135,6 +170,7 @@ class GradedSubmission:
     isolation: str
     problems: tuple[str, ...]
     exercises: tuple[ExerciseResult, ...]
+    submitted_at: str = ""  # ISO 8601 when known (see Gradebook.record)
 
     @property
     def score(self) -> float:
@@ -212,12 +248,14 @@ class Gradebook:
         problems: Sequence[str] = (),
         device: str = "cpu",
         isolation: str = "",
+        submitted_at: str = "",
     ) -> int:
         """Store one finished submission in one transaction; return its row id.
 
         Either everything about the submission is stored or nothing is.
         ``problems`` are submission-level problems (a newline inside one becomes
         a space). Any text is stored losslessly, lone surrogates included.
+        ``submitted_at`` is when the student handed the work in (ISO 8601), if known.
 
         Raises:
             ValueError: two results for the same exercise.
@@ -230,7 +268,9 @@ class Gradebook:
             raise ValueError(f"results name exercise {', '.join(twice)} twice")
         now = datetime.now(UTC).isoformat(timespec="seconds")
         error = "\n".join(" ".join(p.splitlines()) for p in problems)
-        row = (student_id, content_hash, grader_version, now, device, isolation, error)
+        row = (
+            student_id, content_hash, grader_version, now, device, isolation, error, submitted_at
+        )  # fmt: skip
         try:
             with self._transaction() as cur:
                 cur.execute(
@@ -239,7 +279,8 @@ class Gradebook:
                 )
                 cur.execute(
                     "INSERT INTO submissions (student_id, content_hash, grader_version,"
-                    " graded_at, device, isolation, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " graded_at, device, isolation, error, submitted_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     tuple(map(_stored, row)),
                 )
                 submission_id = int(cur.lastrowid)
@@ -348,12 +389,29 @@ class Gradebook:
     def _ensure_schema(self) -> None:
         if not self._tables():
             self._create_schema()
-        version = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        version = self._version()
         if version is None or version > SCHEMA_VERSION:
             raise NotAGradebook(
                 f"{self.path}: gradebook schema version {version} is newer than this grader"
                 f" reads ({SCHEMA_VERSION}); upgrade the grader"
             )
+        if version < SCHEMA_VERSION:
+            self._migrate()
+
+    def _version(self) -> int | None:
+        return self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        """Bring an older gradebook to :data:`SCHEMA_VERSION`, one version per transaction."""
+        while (version := self._version()) < SCHEMA_VERSION:
+            with self._transaction() as cur:
+                now = cur.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+                if now != version:
+                    continue  # another process upgraded it meanwhile
+                for statement in _MIGRATIONS[version]:
+                    cur.execute(statement)
+                cur.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
+            logger.info("%s: gradebook upgraded to schema version %d", self.path, version + 1)
 
     def _create_schema(self) -> None:
         with self._transaction() as cur:
@@ -422,8 +480,8 @@ class Gradebook:
         )
         cur.executemany(
             "INSERT INTO check_results (submission_id, exercise, position, name, title, points,"
-            " max_points, status, visibility, message, duration_s, output)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " max_points, status, visibility, message, duration_s, output, sandbox_s, figures)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (submission_id, _stored(result.exercise), i, *_check_row(check))
                 for i, check in enumerate(result.results)
@@ -431,7 +489,9 @@ class Gradebook:
         )
 
     def _graded(self, row: tuple) -> GradedSubmission:
-        sub_id, student, content, version, graded_at, device, isolation, error = map(_text, row)
+        sub_id, student, content, version, graded_at, device, isolation, error, submitted = map(
+            _text, row
+        )
         return GradedSubmission(
             id=sub_id,
             student_id=student,
@@ -442,6 +502,7 @@ class Gradebook:
             isolation=isolation,
             problems=tuple(error.splitlines()),
             exercises=self.results(sub_id),
+            submitted_at=submitted,
         )
 
     def _exercise(self, submission_id: int, row: tuple) -> ExerciseResult:
@@ -453,10 +514,7 @@ class Gradebook:
         )
         return ExerciseResult(
             exercise=exercise,
-            results=tuple(
-                CheckResult.from_dict(dict(zip(_CHECK_KEYS, map(_text, check), strict=True)))
-                for check in checks
-            ),
+            results=tuple(_check_result(check) for check in checks),
             execution_time=execution_time,
             device=device,
             isolation=isolation,
@@ -469,8 +527,17 @@ class Gradebook:
 def _check_row(check: CheckResult) -> tuple:
     """The values of :data:`_CHECK_KEYS` for one check, enums as their values."""
     data = check.to_dict()
-    data["duration_s"] = check.duration_s  # to_dict rounds it; keep full precision
+    data["duration_s"] = check.duration_s  # to_dict rounds them; keep full precision
+    data["sandbox_s"] = check.sandbox_s
+    data["figures"] = json.dumps(data["figures"], ensure_ascii=False)
     return tuple(_stored(data[key]) for key in _CHECK_KEYS)
+
+
+def _check_result(row: tuple) -> CheckResult:
+    """Inverse of :func:`_check_row`."""
+    data = dict(zip(_CHECK_KEYS, map(_text, row), strict=True))
+    data["figures"] = json.loads(data["figures"])
+    return CheckResult.from_dict(data)
 
 
 def _stored(value: object) -> object:

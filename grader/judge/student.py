@@ -6,6 +6,10 @@ the exercise's grader-written probe next to it. Failures arrive as
 :class:`~grader.outcomes.StudentCodeFailed` exceptions whose message already
 names the call, so a check may simply let them through.
 
+A check may attach plots of what it judged with :meth:`StudentCode.figure` (a student's
+loss curve next to the reference's); they travel with its result to the reports. The
+handle also measures the time spent waiting for the sandbox (:meth:`take_sandbox_time`).
+
 A function (or probe) that ran past its time limit once is given at most
 :data:`RETRY_TIMEOUT_S` on later calls of the same submission: a looping
 function then costs one full timeout plus about a second per further check that
@@ -14,10 +18,12 @@ needs it, instead of a full timeout each (correct code here runs in milliseconds
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from grader.judge.compare import describe
+from grader.model import Figure, Series
 from grader.outcomes import StudentRaised, StudentTimeout
 from grader.sandbox import Sandbox
 
@@ -36,6 +42,8 @@ class StudentCode:
         self.device = device
         self.timeout: float | None = None
         self._timed_out: set[str] = set()
+        self._figures: list[Figure] = []
+        self._sandbox_s = 0.0
 
     def call(
         self,
@@ -84,6 +92,40 @@ class StudentCode:
                 raise
             raise _relabelled(raised) from None
 
+    def figure(
+        self,
+        title: str,
+        series: Mapping[str, Sequence[float]],
+        *,
+        x: Sequence[float] | None = None,
+        x_label: str = "",
+        y_label: str = "",
+        log_y: bool = False,
+    ) -> None:
+        """Attach a plot to this check's result: ``series`` maps a label ("your run",
+        "reference") to its y values, drawn against ``x`` (default 0, 1, 2, ...).
+
+        Give only data the check judged in the trusted process; the figure is as visible
+        as the check (a hidden check's figures stay hidden). Non-finite values are kept
+        (the reports draw the finite ones).
+        """
+        lines = []
+        for label, ys in series.items():
+            y = tuple(float(v) for v in ys)
+            xs = tuple(float(v) for v in x) if x is not None else tuple(map(float, range(len(y))))
+            lines.append(Series(str(label), xs[: len(y)], y[: len(xs)]))
+        self._figures.append(Figure(title, tuple(lines), x_label, y_label, log_y))
+
+    def take_figures(self) -> tuple[Figure, ...]:
+        """The figures attached since the last call of this method."""
+        figures, self._figures = tuple(self._figures), []
+        return figures
+
+    def take_sandbox_time(self) -> float:
+        """Seconds spent waiting for the sandbox since the last call of this method."""
+        spent, self._sandbox_s = self._sandbox_s, 0.0
+        return spent
+
     def take_output(self) -> str:
         """What the student's code printed since the last call of this method."""
         return self._sandbox.output.take() if self._sandbox else ""
@@ -100,11 +142,14 @@ class StudentCode:
         return limit
 
     def _watch(self, key: str, request: Callable[[], Any]) -> Any:
+        started = time.monotonic()
         try:
             return request()
         except StudentTimeout:
             self._timed_out.add(key)
             raise
+        finally:
+            self._sandbox_s += time.monotonic() - started
 
     def _box(self) -> Sandbox:
         if self._sandbox is None:

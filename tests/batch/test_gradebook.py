@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 import signal
 import sqlite3
@@ -387,3 +389,81 @@ def test_a_full_disk_stops_with_a_clear_error_and_no_partial_row(book):
     book._conn.execute("PRAGMA max_page_count = 1073741823")  # space is back: a rerun goes on
     book.record("bob", "b", "1.0", [big], ["x" * 100_000])
     assert book.latest("bob").exercises == (big,)
+
+
+# -- schema version 2: timings, figures, submission time, overrides -----------------
+
+V1_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE students (student_id TEXT PRIMARY KEY, first_seen TEXT NOT NULL);
+CREATE TABLE submissions (id INTEGER PRIMARY KEY AUTOINCREMENT, student_id TEXT NOT NULL
+    REFERENCES students(student_id), content_hash TEXT NOT NULL, grader_version TEXT NOT NULL,
+    graded_at TEXT NOT NULL, device TEXT NOT NULL, isolation TEXT NOT NULL,
+    error TEXT NOT NULL DEFAULT '');
+CREATE INDEX submissions_by_student ON submissions(student_id, id);
+CREATE TABLE exercise_results (submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    exercise TEXT NOT NULL, position INTEGER NOT NULL, execution_time REAL NOT NULL,
+    device TEXT NOT NULL, isolation TEXT NOT NULL, hidden_not_run INTEGER NOT NULL,
+    errors TEXT NOT NULL, PRIMARY KEY (submission_id, exercise));
+CREATE TABLE check_results (submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    exercise TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL, title TEXT NOT NULL,
+    points REAL NOT NULL, max_points REAL NOT NULL, status TEXT NOT NULL,
+    visibility TEXT NOT NULL, message TEXT NOT NULL, duration_s REAL NOT NULL,
+    output TEXT NOT NULL, PRIMARY KEY (submission_id, exercise, position));
+INSERT INTO schema_version (version) VALUES (1);
+INSERT INTO students VALUES ('alice', '2026-01-01T00:00:00+00:00');
+INSERT INTO submissions (student_id, content_hash, grader_version, graded_at, device,
+    isolation, error) VALUES ('alice', 'h1', '0.1', '2026-01-01T00:00:00+00:00', 'cpu', 'p', '');
+INSERT INTO exercise_results VALUES (1, 'ex4_5', 0, 1.0, 'cpu', 'p', 0, '[]');
+INSERT INTO check_results VALUES (1, 'ex4_5', 0, 'counts', 'counts right', 2, 2, 'passed',
+    'public', '', 0.5, '');
+"""
+
+
+def test_a_version_1_gradebook_is_upgraded_in_place_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V1_SCHEMA)
+    conn.close()
+    with Gradebook(path) as book:
+        old = book.latest("alice")
+        assert old is not None and old.score == 2 and old.submitted_at == ""
+        check = old.exercises[0].results[0]
+        assert (check.name, check.duration_s, check.sandbox_s, check.figures) == (
+            "counts",
+            0.5,
+            0.0,
+            (),
+        )
+        book.record("bob", "h2", "0.2", [exercise()], submitted_at="2026-02-01T10:00:00+00:00")
+    with sqlite3.connect(path) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert versions == [1, SCHEMA_VERSION] and SCHEMA_VERSION == 2
+    assert "overrides" in tables
+    with Gradebook(path, create=False) as book:
+        assert book.latest("bob").submitted_at == "2026-02-01T10:00:00+00:00"
+
+
+def test_sandbox_time_and_figures_read_back_equal(book):
+    from grader.model import Figure, Series
+
+    figure = Figure(
+        "loss per step",
+        (Series("your run", (0.0, 1.0), (0.7, float("nan"))), Series("reference", (0.0,), (1.5,))),
+        x_label="step",
+        y_label="loss",
+        log_y=True,
+    )
+    check = CheckResult("train", "trains", 2, 2, Status.PASSED, Visibility.PUBLIC)
+    check = dataclasses.replace(check, duration_s=0.25, sandbox_s=0.125, figures=(figure,))
+    result = ExerciseResult("ex4_1", (check,))
+    book.record("carol", "h3", "1.0", [result])
+    back = book.latest("carol").exercises[0].results[0]
+    assert back.sandbox_s == 0.125 and back.duration_s == 0.25
+    assert back.figures[0].title == "loss per step" and back.figures[0].log_y
+    assert back.figures[0].series[0].y[0] == 0.7 and math.isnan(back.figures[0].series[0].y[1])
+    assert back.figures[0].series[1] == figure.series[1]
+    via_json = CheckResult.from_dict(check.to_dict())  # the --json and worker path
+    assert via_json.sandbox_s == 0.125 and via_json.figures[0].series[1] == figure.series[1]

@@ -93,3 +93,16 @@ def test_a_function_that_timed_out_gets_a_short_limit_on_later_calls_only():
             sub.call("loops")
     assert sub.call("fine") == 1
     assert box.limits == [("loops", 10.0), ("loops", RETRY_TIMEOUT_S), ("fine", 10.0)]
+
+
+def test_figures_and_sandbox_time_are_taken_once_per_check():
+    handle = StudentCode(lambda: None, "grader.course.x.probes")  # never opens a sandbox
+    handle.figure("loss", {"your run": [3, 2, 1], "reference": [3, 1]}, x_label="step")
+    (figure,) = handle.take_figures()
+    assert figure.title == "loss" and figure.x_label == "step"
+    assert [(s.label, s.x, s.y) for s in figure.series] == [
+        ("your run", (0.0, 1.0, 2.0), (3.0, 2.0, 1.0)),
+        ("reference", (0.0, 1.0), (3.0, 1.0)),
+    ]
+    assert handle.take_figures() == ()
+    assert handle.take_sandbox_time() == 0.0
