@@ -10,6 +10,10 @@ A function (or probe) that ran past its time limit once is given at most
 :data:`RETRY_TIMEOUT_S` on later calls of the same submission: a looping
 function then costs one full timeout plus about a second per further check that
 needs it, instead of a full timeout each (correct code here runs in milliseconds).
+
+A module that could not be imported (or whose re-imports after crashes ran past
+their budget, see :class:`~grader.sandbox.Limits`) is recorded here: every later
+call or probe of the same submission fails at once with the same message.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from grader.judge.compare import describe
-from grader.outcomes import StudentTimeout
+from grader.outcomes import StudentImportFailed, StudentTimeout
 from grader.sandbox import Sandbox
 
 RETRY_TIMEOUT_S = 1.0
@@ -36,6 +40,7 @@ class StudentCode:
         self.device = device
         self.timeout: float | None = None
         self._timed_out: set[str] = set()
+        self._import_failure: StudentImportFailed | None = None
 
     def call(
         self,
@@ -90,10 +95,15 @@ class StudentCode:
         return limit
 
     def _watch(self, key: str, request: Callable[[], Any]) -> Any:
+        if self._import_failure is not None:
+            raise self._import_failure
         try:
             return request()
         except StudentTimeout:
             self._timed_out.add(key)
+            raise
+        except StudentImportFailed as failure:
+            self._import_failure = failure
             raise
 
     def _box(self) -> Sandbox:

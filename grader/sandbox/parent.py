@@ -32,9 +32,12 @@ from grader.outcomes import (
     StudentTimeout,
 )
 from grader.sandbox import wire
+from grader.sandbox.limits import Limits
 from grader.sandbox.template import Zygote
 
 log = logging.getLogger(__name__)
+
+DRAIN_BYTES = 1 << 20  # output read per wake-up; the rest waits in the pipe
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,15 @@ class SourceSpec:
 class Sandbox:
     """One student module in a sandbox process (re-forked after a crash)."""
 
-    def __init__(self, zygote: Zygote, spec: SourceSpec) -> None:
+    def __init__(self, zygote: Zygote, spec: SourceSpec, limits: Limits | None = None) -> None:
+        """``limits``: the judge-side time limits to use (default: the template's)."""
         self._zygote = zygote
         self._spec = spec
-        self._limits = zygote.limits
+        self._limits = limits or zygote.limits
         self._process: _Process | None = None
         self._import_error: StudentImportFailed | None = None
+        self.imports = 0  # processes that imported the module and said they were ready
+        self.import_seconds = 0.0  # the time those imports took, together
         self.output = _OutputBuffer(self._limits.output_bytes)
 
     def call(
@@ -111,9 +117,10 @@ class Sandbox:
         request["payload"], blobs = wire.encode((list(args), dict(kwargs)))
         request["id"] = secrets.token_hex(8)
         limit = timeout or self._limits.call_timeout_s
+        deadline = time.monotonic() + limit
         try:
-            wire.send_message(process.sock, request, blobs)
-            header, reply_blobs = process.reply_to(request["id"], limit, self.output)
+            wire.send_message(process.sock, request, blobs, deadline)
+            header, reply_blobs = process.reply_to(request["id"], deadline, self.output)
         except TimeoutError:
             self._stop()
             raise StudentTimeout(label, limit) from None
@@ -135,8 +142,24 @@ class Sandbox:
         if self._import_error is not None:
             raise self._import_error
         if self._process is None:
+            self._check_restart_budget()
             self._process = self._start_process()
         return self._process
+
+    def _check_restart_budget(self) -> None:
+        """After a crash or timeout, a fresh process imports the module again: refuse once
+        those imports have cost ``restart_import_budget_s`` (a slow import that is followed
+        by a crash would otherwise be paid once per check)."""
+        budget = self._limits.restart_import_budget_s
+        if self.imports == 0 or self.import_seconds < budget:
+            return
+        self._import_error = StudentImportFailed(
+            f"not run: the sandbox process ended {self.imports} time(s) and importing "
+            f"{self._spec.display_name} took {self.import_seconds:.1f} s in all, more than the "
+            f"{budget:g} s allowed for restarts (code at the top level of your file runs at "
+            'every restart: move slow code into a function or under `if __name__ == "__main__":`)'
+        )
+        raise self._import_error
 
     def _start_process(self) -> _Process:
         load = self._spec.load_message()
@@ -154,9 +177,11 @@ class Sandbox:
     def _await_ready(self, process: _Process, load: tuple[dict, list[bytes]]) -> None:
         name = self._spec.display_name
         header, blobs = load
+        started = time.monotonic()
+        deadline = started + self._limits.import_timeout_s
         try:
-            wire.send_message(process.sock, header, blobs)
-            header, _ = process.reply_to(header["id"], self._limits.import_timeout_s, self.output)
+            wire.send_message(process.sock, header, blobs, deadline)
+            header, _ = process.reply_to(header["id"], deadline, self.output)
         except TimeoutError:
             self._process = process
             self._stop()
@@ -179,6 +204,8 @@ class Sandbox:
             error = _raised("", header.get("error"), self._spec)
             self._import_error = StudentImportFailed(f"importing {name} failed: {error.detail}")
             raise self._import_error
+        self.imports += 1
+        self.import_seconds += time.monotonic() - started
 
     def _stop(self) -> str:
         """Have the template kill and reap the current process; return how it ended ('' if none)."""
@@ -203,9 +230,16 @@ class _Process:
         self.out_fd = out_fd
         os.set_blocking(out_fd, False)
 
-    def receive(self, timeout: float, output: _OutputBuffer) -> tuple[dict, list[bytes]]:
-        """Wait for one reply, collecting output meanwhile; TimeoutError past ``timeout``."""
-        deadline = time.monotonic() + timeout
+    def reply_to(
+        self, request_id: str, deadline: float, output: _OutputBuffer
+    ) -> tuple[dict, list[bytes]]:
+        """The reply carrying ``request_id``, collecting output meanwhile.
+
+        The whole reply must arrive before ``deadline`` (a :func:`time.monotonic`
+        value; TimeoutError after it), however slowly it is fed. Ids are random and
+        checked before anything else is read: a frame carrying another id (one the
+        student's code wrote on the channel) is a WireError, never an answer.
+        """
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -214,31 +248,14 @@ class _Process:
             if self.out_fd in readable:
                 self.drain(output)
             if self.sock in readable:
-                self.sock.settimeout(max(deadline - time.monotonic(), 0.01))
-                try:
-                    message = wire.recv_message(self.sock)
-                except TimeoutError:
-                    raise
+                message = wire.recv_message(self.sock, deadline, request_id)
                 self.drain(output)
                 return message
 
-    def reply_to(
-        self, request_id: str, timeout: float, output: _OutputBuffer
-    ) -> tuple[dict, list[bytes]]:
-        """The reply carrying ``request_id``; frames carrying another id are skipped.
-
-        Ids are random, so a frame the student's code wrote on the channel (or a
-        reply it made stale) can never pass for the answer to a later request.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            header, blobs = self.receive(deadline - time.monotonic(), output)
-            if header.get("id") == request_id:
-                return header, blobs
-            log.debug("skipped a frame that answers no pending request")
-
-    def drain(self, output: _OutputBuffer) -> None:
-        while True:
+    def drain(self, output: _OutputBuffer, limit: int = DRAIN_BYTES) -> None:
+        """Move what the process printed into ``output``: at most ``limit`` bytes per call,
+        so a process that prints without end cannot keep the judge here."""
+        while limit > 0:
             try:
                 chunk = os.read(self.out_fd, 1 << 16)
             except (BlockingIOError, OSError):
@@ -246,6 +263,7 @@ class _Process:
             if not chunk:
                 return
             output.add(chunk)
+            limit -= len(chunk)
 
     def close(self) -> None:
         self.sock.close()
