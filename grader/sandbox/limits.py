@@ -40,6 +40,9 @@ class Limits:
     output_bytes: int = 16 * 1024
     apply_memory_limit: bool = True
     seccomp: bool = True  # the optional seccomp layer (grader.sandbox.seccomp), where available
+    landlock: bool = (
+        True  # process level: the Landlock layer (grader.sandbox.landlock), where available
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -18,7 +18,7 @@ from support import solution_text
 
 BOTH = ("namespaces", "process")
 NAMESPACES_ONLY = ("namespaces",)
-WORLD_READABLE = "at the process level, files every user may read stay readable (security.md)"
+NO_LANDLOCK = "at the process level without Landlock, readable files stay readable (security.md)"
 
 PARAM_VALUES = frozenset({"param_count_small", "param_count_large", "param_count_numpy_integers"})
 BUILD_SMALL = frozenset({"build_mlp_small", "build_mlp_hidden_architectures"})
@@ -60,6 +60,7 @@ class Attack:
     levels: tuple[str, ...] = BOTH
     not_covered: str = ""  # why a level is left out
     must_not_exist: tuple[str, ...] = ()  # host paths the attack tries to create
+    needs_landlock: bool = False  # contained at the process level only where Landlock is
     seconds: float = 60.0  # the whole grade finishes within
 
 
@@ -272,7 +273,11 @@ build_mlp = _leak("build_mlp")
 READ_JUDGE_MEMORY = """
 import os, re
 found = []
-for pid in os.listdir("/proc"):
+try:
+    pids = os.listdir("/proc")
+except OSError:  # /proc may not be listed (Landlock): probe every pid instead
+    pids = [str(p) for p in range(1, 1 << 16)]
+for pid in pids:
     if not pid.isdigit() or int(pid) == os.getpid():
         continue
     try:
@@ -295,7 +300,11 @@ print("found in memory:", found)
 READ_ENVIRON = """
 import os, sys
 seen = [repr(dict(os.environ)), repr(sys.argv)]
-for pid in os.listdir("/proc"):
+try:
+    pids = os.listdir("/proc")
+except OSError:  # /proc may not be listed (Landlock): probe every pid instead
+    pids = [str(p) for p in range(1, 1 << 16)]
+for pid in pids:
     for part in ("environ", "cmdline"):
         try:
             with open(f"/proc/{pid}/{part}", "rb") as f:
@@ -597,8 +606,8 @@ def attacks() -> list[Attack]:
             READ_COURSE_FILES,
             CODE,
             "nothing leaked",
-            levels=NAMESPACES_ONLY,
-            not_covered=WORLD_READABLE,
+            needs_landlock=True,
+            not_covered=NO_LANDLOCK,
         ),
         Attack("read_judge_memory", in_param_count(READ_JUDGE_MEMORY), PARAM_VALUES, "expected 21"),
         Attack(
