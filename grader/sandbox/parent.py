@@ -298,22 +298,29 @@ class _OutputBuffer:
 
 
 def _raised(label: str, error: Any, spec: SourceSpec) -> StudentRaised:
+    """The exception the sandbox described (untrusted: any JSON, any text), as plain text."""
     if not isinstance(error, dict):
         return StudentRaised(label, "Error", "sent back an unreadable error", ())
+    frames = error.get("frames")
     frames = tuple(
         Frame(
             spec.display_name,
             _int(f.get("line")),
-            str(f.get("function", ""))[:100],
-            str(f.get("text", ""))[:200],
+            _text(f.get("function", ""), 100),
+            _text(f.get("text", ""), 200),
             spec.origin(_int(f.get("line"))),
         )
-        for f in error.get("frames", [])
+        for f in (frames[-20:] if isinstance(frames, list) else ())
         if isinstance(f, dict)
     )
-    return StudentRaised(
-        label, str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:2000], frames
-    )
+    kind = _text(error.get("type"), 100) or "Error"
+    message = _text(error.get("message"), 2000)
+    return StudentRaised(label, kind, message, frames)
+
+
+def _text(value: Any, limit: int) -> str:
+    """A short, valid-Unicode text from an untrusted JSON value."""
+    return wire.clean_text(value if isinstance(value, str) else "")[:limit]
 
 
 def _int(value: Any) -> int:
