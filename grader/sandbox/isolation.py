@@ -283,7 +283,7 @@ def landlock_policy(public_copy: Path) -> landlock.Policy:
     """What each sandbox may open at the process level: system libraries, Python, the
     private copy of the package and public checks (plus its working directory, always)."""
     paths = [p for p in _SYSTEM_DIRS if os.path.isdir(p)]
-    paths += [*_SYSTEM_FILES, "/etc"]
+    paths += [*_SYSTEM_FILES, "/etc", "/sys"]  # /sys: CPU and GPU facts libraries read
     paths += _python_dirs()
     paths.append(str(public_copy))
     devices = sorted(d for pattern in _DEVICE_GLOBS for d in glob.glob(pattern))

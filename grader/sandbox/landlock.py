@@ -4,8 +4,8 @@ Used at the ``process`` isolation level (Linux 5.13 or later with Landlock enabl
 :func:`abi` is 0 elsewhere). Each sandbox restricts itself, after dropping its
 privileges and before the student's module is imported, to:
 
-- read (and map as code) the folders of a :class:`Policy`: system libraries, the
-  Python installation, and a private copy of the ``grader`` package and the course's
+- read (and map as code) the folders of a :class:`Policy`: system libraries, ``/etc``,
+  ``/sys``, the Python installation, and a private copy of the ``grader`` package and the course's
   public ``checks/``; never the course itself, other submissions or the gradebook,
   whatever their file modes (:mod:`grader.sandbox.isolation` builds the policy);
 - read, write and create anything under its own working directory only;

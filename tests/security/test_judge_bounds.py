@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from attack_catalog import LYING_TENSOR, RAW_CHANNEL
 from security_support import write_workspace
 from support import REPO
 
@@ -89,12 +90,13 @@ def test_any_error_description_becomes_a_plain_student_failure(error):
 
 SURROGATES_AND_LIES = (
     'def param_count(M0, N, L):\n    raise ValueError("bad \\udcff value")\n'
-    "def param_count_expr():\n    return 1\n"
-    "def build_mlp(M0, N, L):\n    raise RuntimeError('\\ud800')\n"
+    "def param_count_expr():\n    raise RuntimeError('\\ud800')\n"
+    "def build_mlp(M0, N, L):\n"
+    + "".join(f"    {line}\n" for line in (RAW_CHANNEL + LYING_TENSOR).strip().splitlines())
 )
 
 
-def test_the_cli_prints_valid_utf8_json_for_lone_surrogates_in_student_text(tmp_path):
+def test_the_cli_exits_1_with_valid_utf8_json_for_surrogates_and_a_lying_tensor(tmp_path):
     workspace = write_workspace(tmp_path / "ws", "ex4_5", SURROGATES_AND_LIES, None)
     done = subprocess.run(
         [sys.executable, "-m", "grader", "ex4_5", "--submission", str(workspace), "--json"],
@@ -105,5 +107,6 @@ def test_the_cli_prints_valid_utf8_json_for_lone_surrogates_in_student_text(tmp_
     )
     assert done.returncode == 1, done.stderr.decode(errors="replace")[-2000:]
     report = json.loads(done.stdout.decode("utf-8"))  # strict: raises on invalid UTF-8
-    messages = [t["output"] for t in report["tests"] if "param_count" in t["name"]]
-    assert any("bad \ufffd value" in m for m in messages), messages
+    outputs = "\n".join(t["output"] for t in report["tests"])
+    assert "param_count(3, 4, 1) raised ValueError: bad \ufffd value" in outputs
+    assert "reports dtype torch.float32 but whose data is complex128" in outputs
