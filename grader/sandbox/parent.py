@@ -6,8 +6,12 @@
     box.close()
 
 A crash, ``sys.exit``, ``os._exit`` or timeout fails the request that hit it
-and the next request runs in a freshly forked process. A module that cannot
-be imported fails every request the same way, without re-forking.
+and the next request runs in a freshly forked process, as long as the module's
+re-imports stay within ``Limits.restart_import_budget_s``. A module that cannot
+be imported (or whose re-imports ran past that budget) fails every request the
+same way, without re-forking. Each request has one deadline for sending it and
+receiving the whole reply; what the reply may hold is bounded by
+:mod:`grader.sandbox.wire`.
 """
 
 from __future__ import annotations
