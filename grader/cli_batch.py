@@ -76,7 +76,7 @@ def batch_command(
     course = current_course()
     exercises = _exercises(course, exercise_ids)
     ids = [e.id for e in exercises]
-    _require_isolation(isolation)
+    _require_isolation(isolation, [submissions, db])
     version = grader_version(course)
     staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
@@ -121,15 +121,19 @@ def _exercises(course, exercise_ids: tuple[str, ...]) -> list:
     return chosen
 
 
-def _require_isolation(isolation: str) -> None:
-    """Refuse at once when --isolation strict cannot be had, before any worker starts.
+def _require_isolation(isolation: str, private: list[Path]) -> None:
+    """Refuse at once when --isolation strict cannot be had, before any worker starts;
+    warn when the level chosen lets student code read one of ``private`` (the submissions
+    folder, the gradebook).
 
     Raises:
         IsolationUnavailable: namespaces are unavailable here (exit code 2).
     """
-    from grader.sandbox.isolation import choose
+    from grader.sandbox.isolation import choose, exposure_warning
 
-    choose(isolation)
+    warning = exposure_warning(choose(isolation), private)
+    if warning:
+        log.warning("%s", warning)
 
 
 def _run_with_progress(

@@ -19,12 +19,24 @@ from pathlib import Path
 
 import click
 
-from grader.sandbox import Limits, Sandbox, SourceSpec, Zygote, seccomp
+from grader.sandbox import Limits, Sandbox, SourceSpec, Zygote, landlock, seccomp
 from grader.sandbox import isolation as iso
 from grader.sandbox.hardening import harden_judge_process
 
 SMOKE_MODULE = '''
 import os, socket
+
+def _read(path):
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").close()
+        return "READABLE"
+    except FileNotFoundError:
+        return "not visible"
+    except OSError as exc:
+        return f"not readable ({type(exc).__name__})"
 
 def facts(course_root, judge_pid):
     """What a sandbox sees: its uid, the network, the course files, the judge."""
@@ -33,12 +45,13 @@ def facts(course_root, judge_pid):
         network = "reachable"
     except OSError as exc:
         network = f"blocked ({type(exc).__name__})"
-    solutions = os.path.join(course_root, "solutions")
     return {
         "uid": os.getuid(),
         "network": network,
-        "course": "visible" if os.path.exists(solutions) else "not visible",
-        "judge": "visible" if os.path.exists(f"/proc/{judge_pid}/cmdline") else "not visible",
+        "solutions": _read(os.path.join(course_root, "solutions")),
+        "hidden": _read(os.path.join(course_root, "hidden")),
+        ".git": _read(os.path.join(course_root, ".git")),
+        "judge": _read(f"/proc/{judge_pid}/cmdline"),
         "cwd": os.getcwd(),
     }
 '''
@@ -56,7 +69,8 @@ def doctor_command(isolation: str) -> None:
     """Check the sandbox on this machine: isolation level, torch, CUDA, a smoke test."""
     harden_judge_process()
     plan = iso.choose(isolation)  # IsolationUnavailable: exit code 2, at the CLI's boundary
-    chosen = plan.isolation.with_seccomp(seccomp.available())
+    chosen = plan.isolation.with_landlock(landlock.abi() > 0)
+    chosen = chosen.with_seccomp(seccomp.available())
     _describe(chosen, plan.tried)
     sys.exit(_smoke_test(isolation))
 
@@ -69,7 +83,17 @@ def _describe(chosen: iso.Isolation, tried: tuple[str, ...]) -> None:
         _list("not used", tried)
     state = "on (fork/exec, Internet sockets, ptrace denied)" if seccomp.available() else "off"
     click.echo(f"seccomp        {state}{'' if seccomp.available() else ' (libseccomp not found)'}")
+    click.echo(f"landlock       {_landlock_state(chosen)}")
     click.echo(f"python         {platform.python_version()} ({sys.executable})")
+
+
+def _landlock_state(chosen: iso.Isolation) -> str:
+    version = landlock.abi()
+    if not version:
+        return "off (not in this kernel, or disabled: Linux 5.13+ with lsm=...,landlock)"
+    if chosen.landlock:
+        return f"on (ABI {version}): each sandbox opens only Python, the grader copy, its folder"
+    return f"available (ABI {version}), not needed at this level"
 
 
 def _list(title: str, items: tuple[str, ...]) -> None:
@@ -122,6 +146,6 @@ def _smoke_test(isolation: str) -> int:
             return 3
     elapsed = (time.perf_counter() - started) * 1000
     click.echo(f"smoke test     ok: a sandbox answered in {elapsed:.0f} ms")
-    for key in ("uid", "network", "course", "judge"):
+    for key in ("uid", "network", "solutions", "hidden", ".git", "judge"):
         click.echo(f"  {key:12} {facts.get(key)}")
     return 0

@@ -31,6 +31,8 @@ from grader.model import ExerciseResult
 
 log = logging.getLogger(__name__)
 
+WORKER_GRACE_S = 10.0  # an idle worker ends within a second of end of input
+
 
 @dataclass(frozen=True)
 class BatchOptions:
@@ -147,7 +149,15 @@ class _Worker:
         self.proc.stdin.write(json.dumps(line) + "\n")
         self.proc.stdin.flush()
 
-    def kill(self) -> None:
+    def kill(self, grace: float = 0.0) -> None:
+        """End the worker: with ``grace``, close its input and give it that long to finish
+        on its own (its session then removes its sandbox files); then SIGKILL."""
+        if grace > 0 and self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
@@ -169,10 +179,11 @@ class _Pool:
     def __enter__(self) -> _Pool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        grace = WORKER_GRACE_S if exc_type is None else 0.0  # Ctrl-C: at once
         for worker in self._workers:
             self._selector.unregister(worker.fd)
-            worker.kill()
+            worker.kill(grace)
         self._selector.close()
 
     def grade(self, subs: Sequence[Submission], exercises: Sequence[Exercise]):

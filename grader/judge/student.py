@@ -14,6 +14,10 @@ A function (or probe) that ran past its time limit once is given at most
 :data:`RETRY_TIMEOUT_S` on later calls of the same submission: a looping
 function then costs one full timeout plus about a second per further check that
 needs it, instead of a full timeout each (correct code here runs in milliseconds).
+
+A module that could not be imported (or whose re-imports after crashes ran past
+their budget, see :class:`~grader.sandbox.Limits`) is recorded here: every later
+call or probe of the same submission fails at once with the same message.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 from grader.judge.compare import describe
 from grader.model import Figure, Series
-from grader.outcomes import StudentRaised, StudentTimeout
+from grader.outcomes import StudentImportFailed, StudentRaised, StudentTimeout
 from grader.sandbox import Sandbox
 
 RETRY_TIMEOUT_S = 1.0
@@ -44,6 +48,7 @@ class StudentCode:
         self._timed_out: set[str] = set()
         self._figures: list[Figure] = []
         self._sandbox_s = 0.0
+        self._import_failure: StudentImportFailed | None = None
 
     def call(
         self,
@@ -142,11 +147,16 @@ class StudentCode:
         return limit
 
     def _watch(self, key: str, request: Callable[[], Any]) -> Any:
+        if self._import_failure is not None:
+            raise self._import_failure
         started = time.monotonic()
         try:
             return request()
         except StudentTimeout:
             self._timed_out.add(key)
+            raise
+        except StudentImportFailed as failure:
+            self._import_failure = failure
             raise
         finally:
             self._sandbox_s += time.monotonic() - started

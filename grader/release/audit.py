@@ -4,8 +4,9 @@
     leaks = scan(handout_dir, secrets)                         # [] for a clean handout
 
 Every file is read as text (never run). Function bodies are compared as syntax trees
-in ``.py`` files, in notebooks' cells and in code held by string constants; other
-secrets as normalized text (see :mod:`grader.release.secrets`).
+(as written, with identifiers renamed canonically, and as a multiset of renamed
+statements) in ``.py`` files, in notebooks' cells and in code held by string
+constants; other secrets as normalized text (see :mod:`grader.release.secrets`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.release.secrets import WHITESPACE, Secret, body_dump, functions, normalize_formula
+from grader.release.secrets import (
+    WHITESPACE,
+    Secret,
+    body_dump,
+    functions,
+    normalize_formula,
+    renamed_dump,
+    unordered_dump,
+)
+
+_BODY_FORMS = {"ast": body_dump, "ast-renamed": renamed_dump, "ast-unordered": unordered_dump}
 
 __all__ = ["Leak", "scan"]
 
@@ -57,8 +68,8 @@ class _FileView:
         self._forms: dict[str, object] = {}
 
     def contains(self, secret: Secret) -> bool:
-        if secret.match == "ast":
-            return secret.needle in self._form("ast", self._body_dumps)
+        if secret.match in _BODY_FORMS:
+            return secret.needle in self._form(secret.match, lambda: self._bodies(secret.match))
         if secret.match == "text":
             return secret.needle in self._form("text", lambda: WHITESPACE.sub("", self.raw))
         if secret.match == "formula":
@@ -73,14 +84,14 @@ class _FileView:
             self._forms[name] = make()
         return self._forms[name]
 
-    def _body_dumps(self) -> set[str]:
-        """``ast.dump`` of every function body in the file, and in code held by its strings."""
+    def _bodies(self, form: str) -> set[str]:
+        """Every function body in the file, and in code held by its strings, in ``form``."""
+        dump = _BODY_FORMS[form]
+        return {dump(f) for f in self._form("functions", self._functions)}
+
+    def _functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
         sources = list(_code_texts(self.path, self.raw)) if self.is_code else [self.raw]
-        dumps: set[str] = set()
-        for source in sources:
-            for tree in _trees(source):
-                dumps |= {body_dump(f) for f in functions(tree)}
-        return dumps
+        return [f for source in sources for tree in _trees(source) for f in functions(tree)]
 
 
 def _code_texts(path: Path, raw: str) -> Iterator[str]:

@@ -5,9 +5,10 @@
 
 The handout is a course folder for students: the ``grader`` engine package (no
 caches), the course's ``course.toml``, the public part ``checks/<id>/`` of each released
-exercise, ``exercises/<id>.py`` stubs, ``answers/<id>.toml`` templates, optionally
-``exercises/<id>.ipynb`` notebooks, a ``pyproject.toml`` to ``pip install`` the engine,
-a student README, and ``checks/hidden_manifest.json`` (how many hidden checks each
+exercise (only the files it uses: :mod:`grader.release.shipped`), ``exercises/<id>.py``
+stubs, ``answers/<id>.toml`` templates, optionally ``exercises/<id>.ipynb`` notebooks,
+a ``pyproject.toml`` to ``pip install`` the engine, a student README, and
+``checks/hidden_manifest.json`` (how many hidden checks each
 exercise has, so students see that they exist). ``solutions/``, ``hidden/``, tests and
 benchmarks are never copied: the handout is assembled from a whitelist, not by deleting
 secrets.
@@ -39,6 +40,7 @@ from grader.exercise import Exercise
 from grader.notebook.build import build_notebook, write_notebook
 from grader.release.audit import Leak, scan
 from grader.release.secrets import collect_secrets
+from grader.release.shipped import exercise_files
 
 __all__ = ["ReleaseReport", "build_handout", "complete_exercises"]
 
@@ -144,7 +146,7 @@ def _assemble(
     """Lay the handout out in ``stage``; returns the exercise ids that got a notebook."""
     _copy_tree(Path(grader.__file__).resolve().parent, stage / "grader", warnings)
     for exercise in exercises:
-        _copy_tree(exercise.folder, stage / "checks" / exercise.id, warnings)
+        _copy_exercise(exercise, stage / "checks" / exercise.id, warnings)
     shutil.copy(files.root / COURSE_FILE, stage / COURSE_FILE)
     manifest = {e.id: files.hidden_count(e) for e in exercises}
     (stage / "checks" / HIDDEN_MANIFEST).write_text(
@@ -184,6 +186,22 @@ def _copy_tree(source: Path, target: Path, warnings: list[str]) -> None:
         return ignored
 
     shutil.copytree(source, target, ignore=ignore)
+
+
+def _copy_exercise(exercise: Exercise, target: Path, warnings: list[str]) -> None:
+    """Copy the whitelisted files of ``checks/<id>/`` (:mod:`grader.release.shipped`)."""
+    shipped, left_out = exercise_files(exercise.folder, exercise.id)
+    for relative in shipped:
+        if not relative.name.endswith(_SHIPPED_SUFFIXES):
+            left_out.append(relative)
+            continue
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(exercise.folder / relative, target / relative)
+    for relative in sorted(left_out):
+        warnings.append(
+            f"checks/{exercise.id}/{relative.as_posix()} left out: no released file of "
+            f"{exercise.id} imports or names it"
+        )
 
 
 def _answers_template(exercise: Exercise, files: Course, warnings: list) -> str | None:

@@ -4,10 +4,14 @@
     secrets += value_secrets(course, exercise, recorded_values, "expected value")
 
 - ``solutions/<id>.py``: every function body (beyond a stub's), as a syntax tree
-  (``ast.dump``), so reformatting or renaming the function does not hide a copy, and
-  as text, for copies in markdown. A solution may declare ``PUBLIC_BODIES = ("name",
-  ...)``: functions whose bodies are public facts (a formula the statement gives, a
-  helper the probes share), with a comment saying why; those are not secrets.
+  (``ast.dump``), so reformatting or renaming the function does not hide a copy; as the
+  same tree with every identifier renamed in order of first use (:func:`renamed_dump`),
+  so renaming its variables, arguments and helpers does not either; as the sorted
+  multiset of its statements, each renamed on its own (:func:`unordered_dump`), so
+  reordering independent statements does not either; and as text, for copies in
+  markdown. A solution may declare ``PUBLIC_BODIES = ("name", ...)``: functions whose
+  bodies are public facts (a formula the statement gives, a helper the probes share),
+  with a comment saying why; those are not secrets.
 - ``solutions/<id>.toml``: every reference answer, normalized the way people write
   formulas (spaces, ``*``, ``**`` vs ``^``, ``²``), and its md5/sha1/sha256 digests.
 - ``hidden/<id>.py``: the hidden checks' names and titles, and the literal values the
@@ -23,6 +27,7 @@ exercise's own files (``checks/<id>/``, ``exercises/<id>.*``, ``answers/<id>.*``
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import re
 import tomllib
@@ -39,10 +44,13 @@ __all__ = [
     "collect_secrets",
     "functions",
     "normalize_formula",
+    "renamed_dump",
+    "unordered_dump",
     "value_secrets",
 ]
 
 MIN_BODY_CHARS = 25  # shorter function bodies (``return x``) are not distinctive
+MIN_NORMALIZED_NODES = 20  # renamed forms of smaller bodies match ordinary code (s * (1 - s))
 MIN_ANSWER_CHARS = 5  # shorter formulas ("N/L") would match ordinary text
 MIN_HIDDEN_INT = 100  # smaller integers (seeds, sizes) appear everywhere
 MIN_HIDDEN_TEXT = 12
@@ -56,7 +64,8 @@ class Secret:
 
     ``kind`` says what it is ("solution body", "reference answer", ...); ``exercise``
     its exercise; ``needle`` what is searched (its form depends on ``match``: "ast"
-    compares function bodies as ``ast.dump`` text, "text" normalized text, "formula"
+    compares function bodies as ``ast.dump`` text, "ast-renamed" and "ast-unordered" as
+    :func:`renamed_dump` and :func:`unordered_dump` text, "text" normalized text, "formula"
     formula-normalized text, "word" a whole number or identifier); ``origin`` where it
     comes from, for the report; ``local`` limits the search to the exercise's files.
     """
@@ -169,6 +178,68 @@ def body_dump(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     return ast.dump(ast.Module(body=_body(function), type_ignores=[]))
 
 
+def renamed_dump(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The body's ``ast.dump`` with every identifier it binds or reads (variables,
+    arguments, nested functions and classes, import aliases, exception names) renamed
+    ``_0, _1, ...`` in order of first use; attribute and keyword names are kept."""
+    return ast.dump(ast.Module(body=_Renamer().renamed(_body(function)), type_ignores=[]))
+
+
+def unordered_dump(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The body's top-level statements, each renamed on its own, sorted: equal for a
+    body whose independent statements were reordered (and its identifiers renamed)."""
+    parts = sorted(ast.dump(_Renamer().renamed([s])[0]) for s in _body(function))
+    return "\n".join(parts)
+
+
+def node_count(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """How many syntax-tree nodes the body has (how distinctive its renamed forms are)."""
+    return sum(1 for statement in _body(function) for _ in ast.walk(statement))
+
+
+class _Renamer(ast.NodeTransformer):
+    """Renames identifiers canonically, in the order the tree is visited (source order)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def renamed(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        return [self.visit(statement) for statement in copy.deepcopy(body)]
+
+    def canon(self, name: str) -> str:
+        return self.names.setdefault(name, f"_{len(self.names)}")
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        node.id = self.canon(node.id)
+        return node
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.arg = self.canon(node.arg)
+        return self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        node.name = self.canon(node.name)
+        return self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
+        if node.name:
+            node.name = self.canon(node.name)
+        return self.generic_visit(node)
+
+    def visit_alias(self, node: ast.alias) -> ast.AST:
+        if node.asname:
+            node.asname = self.canon(node.asname)
+        return node
+
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> ast.AST:
+        node.names = [self.canon(name) for name in node.names]
+        return node
+
+    visit_Nonlocal = visit_Global
+
+
 def _solution_secrets(exercise_id: str, path: Path) -> list[Secret]:
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -182,10 +253,14 @@ def _solution_secrets(exercise_id: str, path: Path) -> list[Secret]:
         if len(WHITESPACE.sub("", text)) < MIN_BODY_CHARS or _is_stub(body):
             continue
         origin = f"solutions/{path.name}: body of {function.name}()"
-        secrets.append(Secret("a solution body", exercise_id, body_dump(function), "ast", origin))
-        secrets.append(
-            Secret("a solution body", exercise_id, WHITESPACE.sub("", text), "text", origin)
-        )
+        kind = "a solution body"
+        secrets.append(Secret(kind, exercise_id, body_dump(function), "ast", origin))
+        secrets.append(Secret(kind, exercise_id, WHITESPACE.sub("", text), "text", origin))
+        if node_count(function) >= MIN_NORMALIZED_NODES:
+            secrets.append(Secret(kind, exercise_id, renamed_dump(function), "ast-renamed", origin))
+            if len(body) >= 2:
+                needle = unordered_dump(function)
+                secrets.append(Secret(kind, exercise_id, needle, "ast-unordered", origin))
     return secrets
 
 

@@ -5,7 +5,9 @@ death with the template, every inherited descriptor closed but the request
 socket and the output pipe (which becomes stdout and stderr; stdin reads
 /dev/null), its private working directory as cwd, HOME and TMPDIR, a uid of its
 own where the template asks for one (process level as root), no new privileges,
-the rlimits, and the seccomp filter where available.
+the rlimits, the Landlock restriction where the template has a policy (process
+level; failing to apply it fails the sandbox, never silently), and the seccomp
+filter where available.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+from dataclasses import dataclass
 
-from grader.sandbox import seccomp
+from grader.sandbox import landlock, seccomp
 from grader.sandbox.limits import Limits, apply_limits
 
 PR_SET_PDEATHSIG = 1
@@ -22,13 +25,18 @@ PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 
 
-def confine(
-    sock_fd: int, out_fd: int, workdir: str, limits: Limits, uid: int | None, program: bytes
-) -> None:
-    """Apply every step above to the calling process; raises OSError if one fails.
+@dataclass(frozen=True)
+class Layers:
+    """The template's confinement layers: a uid of its own (None: keep the template's),
+    its compiled seccomp filter (b"" for none) and its Landlock policy (None for none)."""
 
-    ``program`` is the template's compiled seccomp filter (b"" for none).
-    """
+    uid: int | None
+    seccomp: bytes
+    policy: landlock.Policy | None = None
+
+
+def confine(sock_fd: int, out_fd: int, workdir: str, limits: Limits, layers: Layers) -> None:
+    """Apply every step above to the calling process; raises OSError if one fails."""
     os.setsid()
     die_with_parent()
     close_other_fds((sock_fd, out_fd))
@@ -40,12 +48,14 @@ def confine(
     os.close(devnull)
     os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir)
-    if uid is not None:
-        drop_privileges(uid)
+    if layers.uid is not None:
+        drop_privileges(layers.uid)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     apply_limits(limits)
-    if limits.seccomp and program:
-        seccomp.install(program)
+    if layers.policy is not None and not landlock.restrict(layers.policy, workdir):
+        raise OSError("could not apply the Landlock restriction")
+    if limits.seccomp and layers.seccomp:
+        seccomp.install(layers.seccomp)
 
 
 def close_other_fds(keep: tuple[int, ...]) -> None:

@@ -13,8 +13,13 @@ Two levels, chosen once per judge process (see ``docs/security.md``):
 ``process``
     Where namespaces are unavailable: each sandbox runs as a uid of its own when
     the judge is root (otherwise as the judge's user) with rlimits, a fresh private
-    working directory, and what it leaves in world-writable places removed. A
-    one-line warning says what this level does not protect.
+    working directory, and what it leaves in world-writable places removed. The
+    template reads a private copy of the ``grader`` package and the course's public
+    ``checks/`` (:mod:`grader.sandbox.public_copy`), never the course, so the course
+    may be mode 0700; where the kernel has Landlock, each sandbox can open only that
+    copy, Python, system libraries and its working directory
+    (:mod:`grader.sandbox.landlock`), whatever other files' modes. A one-line warning
+    says what this level does not protect, naming the exposed folders.
 
 ``choose("auto")`` takes the strongest that works here, ``choose("strict")`` raises
 :class:`~grader.errors.IsolationUnavailable` below namespaces, ``choose("process")``
@@ -33,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.errors import IsolationUnavailable, UsageError
+from grader.sandbox import landlock
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,8 @@ SANDBOX_UID = 65534  # "nobody": the uid inside (and, from root, outside) the na
 TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp (tmpfs: counts against memory)
 SHM_BYTES = 64 * 1024**2
 NO_NETWORK_ISOLATION = "no network isolation"
+TCP_ONLY = "only TCP is denied (landlock): UDP and Unix sockets of other programs stay reachable"
+_DEVICE_GLOBS = ("/dev/nvidia*", "/dev/dri")
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
 _HEAVY_MODULES = ("numpy", "torch", "sympy", "mpmath")
@@ -58,8 +66,15 @@ PROTECTS = {
         "rlimits (memory, CPU, file size, open files), wall-clock timeouts",
         "a fresh private working directory and HOME per submission",
         "files left in /tmp, /var/tmp and /dev/shm removed after each submission",
+        "the template reads a private copy of the grader package and the public checks/, "
+        "never the course folder",
     ),
 }
+LANDLOCK_PROTECTS = (
+    "landlock: files can be opened only in Python, system libraries, the private copy and "
+    "the sandbox's own folder: no course files (solutions/, hidden/, .git), other "
+    "submissions, gradebook or other processes' /proc entries, whatever their modes",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class Isolation:
     mechanism: str
     unprotected: tuple[str, ...] = ()
     own_uid: bool = False  # process level as root: each sandbox runs as SANDBOX_UID_BASE + pid
+    landlock: bool = False  # process level: each sandbox restricts what it may open
 
     @property
     def label(self) -> str:
@@ -78,7 +94,13 @@ class Isolation:
 
     @property
     def protects(self) -> tuple[str, ...]:
-        return PROTECTS[self.level]
+        return PROTECTS[self.level] + (LANDLOCK_PROTECTS if self.landlock else ())
+
+    def with_landlock(self, on: bool) -> Isolation:
+        """This isolation with the Landlock layer (process level only; else unchanged)."""
+        if not on or self.level != PROCESS:
+            return self
+        return process_isolation(landlock=True)
 
     def with_seccomp(self, on: bool) -> Isolation:
         """This isolation with the seccomp layer noted (it denies Internet sockets too)."""
@@ -87,7 +109,7 @@ class Isolation:
         unprotected = tuple(
             "only Internet sockets are denied (seccomp): Unix sockets of other programs "
             "stay reachable"
-            if u == NO_NETWORK_ISOLATION
+            if u in (NO_NETWORK_ISOLATION, TCP_ONLY)
             else u
             for u in self.unprotected
         )
@@ -137,8 +159,11 @@ def choose(requested: str = "auto", public: tuple[str, ...] = ()) -> Plan:
     return plan
 
 
-def process_isolation() -> Isolation:
-    """The fallback level: a uid of its own as root, else the judge's user, plus rlimits."""
+def process_isolation(landlock: bool = False) -> Isolation:
+    """The fallback level: a uid of its own as root, else the judge's user, plus rlimits,
+    plus Landlock where asked (the caller checks :func:`grader.sandbox.landlock.abi`)."""
+    if landlock:
+        return _landlocked()
     if not _is_root():
         return Isolation(
             PROCESS,
@@ -146,21 +171,123 @@ def process_isolation() -> Isolation:
             (
                 NO_NETWORK_ISOLATION,
                 "student code runs as your user: it can read and write every file you can "
-                "(solutions/, hidden/, the gradebook)",
+                "(solutions/, hidden/, .git, the gradebook, other submissions)",
             ),
         )
-    unprotected = [
-        NO_NETWORK_ISOLATION,
-        "files every user may read stay readable (make solutions/ and hidden/ mode 0700)",
-        "other processes are visible in /proc",
-    ]
-    unreadable = [p for p in _python_dirs() if not _world_readable(p)]
-    if unreadable:
-        unprotected.append(
-            f"{unreadable[0]} is not readable by other users, so student code can import "
-            "only what the template pre-imported"
+    unprotected = [NO_NETWORK_ISOLATION, *_readable_by_others()]
+    unprotected.append(
+        "other processes' command lines are readable in /proc (grade batch's names the "
+        "submissions folder)"
+    )
+    return Isolation(PROCESS, "own uid, rlimits", (*unprotected, *_python_note()), own_uid=True)
+
+
+def _landlocked() -> Isolation:
+    unprotected = [TCP_ONLY if landlock.abi() >= 4 else NO_NETWORK_ISOLATION]
+    unprotected.append(
+        "stat() and path lookups are not restricted: the names, sizes and times of any "
+        "file stay visible (not their contents), and so do process ids"
+    )
+    if not _is_root():
+        if landlock.abi() < 6:
+            unprotected.append(
+                "student code runs as your user: without seccomp it could signal your "
+                "processes (Landlock scopes signals from Linux 6.12)"
+            )
+        return Isolation(PROCESS, "same user, rlimits, landlock", tuple(unprotected), landlock=True)
+    return Isolation(
+        PROCESS,
+        "own uid, rlimits, landlock",
+        (*unprotected, *_python_note()),
+        own_uid=True,
+        landlock=True,
+    )
+
+
+def _readable_by_others() -> list[str]:
+    """What other users (so a sandbox's own uid) may read of the course's instructor-only
+    files, named one by one; and the general rule for every other file."""
+    root = Path(course_root())
+    git = _git_dirs(root)
+    exposed = exposed_paths([root / "solutions", root / "hidden", *git])
+    found = []
+    if exposed:
+        outside = [str(g) for g in git if not _inside(str(g), str(root)) and str(g) in exposed]
+        folders = " ".join([str(root), *outside[-1:]])
+        found.append(
+            f"readable by other users, so by student code: {', '.join(exposed)} "
+            f"(chmod 0700 {folders}: the sandbox reads a private copy, never the course)"
         )
-    return Isolation(PROCESS, "own uid, rlimits", tuple(unprotected), own_uid=True)
+    found.append(
+        "every file other users may read stays readable: a submissions folder or "
+        "gradebook that is not mode 0700 (grade batch names them)"
+    )
+    return found
+
+
+def _python_note() -> list[str]:
+    unreadable = [p for p in _python_dirs() if not _world_readable(p)]
+    if not unreadable:
+        return []
+    return [
+        f"{unreadable[0]} is not readable by other users, so student code can import "
+        "only what the template pre-imported"
+    ]
+
+
+def exposure_warning(plan: Plan, paths: list[Path]) -> str:
+    """One line naming those of ``paths`` (a submissions folder, a gradebook) that student
+    code could read at ``plan``'s level: '' at namespaces or with Landlock, or if none."""
+    chosen = plan.isolation
+    if chosen.level != PROCESS or landlock.abi() > 0:
+        return ""
+    if not _is_root():
+        exposed = [str(p) for p in paths if p.exists()]
+        who = "student code runs as your user"
+    else:
+        exposed = exposed_paths(paths)
+        who = "other users may read them, so student code can"
+    if not exposed:
+        return ""
+    return (
+        f"at the process isolation level without Landlock, {who}: {', '.join(exposed)} "
+        "(chmod 0700 them, or install bubblewrap: see docs/security.md)"
+    )
+
+
+def exposed_paths(paths: list[Path]) -> list[str]:
+    """Those of ``paths`` that exist and that a user with no special rights could read."""
+    return [str(p) for p in paths if p.exists() and _world_readable(str(p))]
+
+
+def _git_dirs(root: Path) -> list[Path]:
+    """The repository data of a course checkout: ``.git``, or a worktree's git and common dirs."""
+    dot_git = root / ".git"
+    if not dot_git.is_file():
+        return [dot_git]
+    try:
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return []
+    if not text.startswith("gitdir:"):
+        return []
+    gitdir = (root / text.removeprefix("gitdir:").strip()).resolve()
+    common = gitdir / "commondir"
+    dirs = [gitdir]
+    if common.is_file():
+        dirs.append((gitdir / common.read_text(encoding="utf-8").strip()).resolve())
+    return dirs
+
+
+def landlock_policy(public_copy: Path) -> landlock.Policy:
+    """What each sandbox may open at the process level: system libraries, Python, the
+    private copy of the package and public checks (plus its working directory, always)."""
+    paths = [p for p in _SYSTEM_DIRS if os.path.isdir(p)]
+    paths += [*_SYSTEM_FILES, "/etc", "/sys"]  # /sys: CPU and GPU facts libraries read
+    paths += _python_dirs()
+    paths.append(str(public_copy))
+    devices = sorted(d for pattern in _DEVICE_GLOBS for d in glob.glob(pattern))
+    return landlock.Policy(tuple(dict.fromkeys(paths)), tuple(devices))
 
 
 # ----------------------------------------------------------------------------- namespaces

@@ -24,11 +24,14 @@ class Limits:
     ``call_timeout_s`` is the default wall-clock limit of one request; the exercises'
     plain calls answer in milliseconds, so 5 s leaves a margin of hundreds even on a
     loaded machine, while a looping function costs little. Training checks declare
-    their own, longer limit.
+    their own, longer limit. After a crash or timeout the module is imported again in
+    a fresh process, until those re-imports have taken ``restart_import_budget_s``
+    together (a correct module imports in milliseconds); later calls then fail at once.
     """
 
     call_timeout_s: float = 5.0
     import_timeout_s: float = 20.0
+    restart_import_budget_s: float = 10.0  # re-imports after crashes and timeouts, together
     cpu_seconds: int = 600
     memory_bytes: int = 2 * GIB
     file_size_bytes: int = 64 * MIB
@@ -37,6 +40,9 @@ class Limits:
     output_bytes: int = 16 * 1024
     apply_memory_limit: bool = True
     seccomp: bool = True  # the optional seccomp layer (grader.sandbox.seccomp), where available
+    landlock: bool = (
+        True  # process level: the Landlock layer (grader.sandbox.landlock), where available
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -6,8 +6,12 @@
     box.close()
 
 A crash, ``sys.exit``, ``os._exit`` or timeout fails the request that hit it
-and the next request runs in a freshly forked process. A module that cannot
-be imported fails every request the same way, without re-forking.
+and the next request runs in a freshly forked process, as long as the module's
+re-imports stay within ``Limits.restart_import_budget_s``. A module that cannot
+be imported (or whose re-imports ran past that budget) fails every request the
+same way, without re-forking. Each request has one deadline for sending it and
+receiving the whole reply; what the reply may hold is bounded by
+:mod:`grader.sandbox.wire`.
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ from grader.outcomes import (
     StudentTimeout,
 )
 from grader.sandbox import wire
+from grader.sandbox.limits import Limits
 from grader.sandbox.template import Zygote
 
 log = logging.getLogger(__name__)
+
+DRAIN_BYTES = 1 << 20  # output read per wake-up; the rest waits in the pipe
 
 
 @dataclass(frozen=True)
@@ -73,12 +80,15 @@ class SourceSpec:
 class Sandbox:
     """One student module in a sandbox process (re-forked after a crash)."""
 
-    def __init__(self, zygote: Zygote, spec: SourceSpec) -> None:
+    def __init__(self, zygote: Zygote, spec: SourceSpec, limits: Limits | None = None) -> None:
+        """``limits``: the judge-side time limits to use (default: the template's)."""
         self._zygote = zygote
         self._spec = spec
-        self._limits = zygote.limits
+        self._limits = limits or zygote.limits
         self._process: _Process | None = None
         self._import_error: StudentImportFailed | None = None
+        self.imports = 0  # processes that imported the module and said they were ready
+        self.import_seconds = 0.0  # the time those imports took, together
         self.output = _OutputBuffer(self._limits.output_bytes)
         #: The notebook cells that failed when the code was last loaded: (cell number,
         #: what it raised), as the sandbox reported them (untrusted: for messages only).
@@ -120,9 +130,10 @@ class Sandbox:
         request["payload"], blobs = wire.encode((list(args), dict(kwargs)))
         request["id"] = secrets.token_hex(8)
         limit = timeout or self._limits.call_timeout_s
+        deadline = time.monotonic() + limit
         try:
-            wire.send_message(process.sock, request, blobs)
-            header, reply_blobs = process.reply_to(request["id"], limit, self.output)
+            wire.send_message(process.sock, request, blobs, deadline)
+            header, reply_blobs = process.reply_to(request["id"], deadline, self.output)
         except TimeoutError:
             self._stop()
             raise StudentTimeout(label, limit) from None
@@ -144,8 +155,24 @@ class Sandbox:
         if self._import_error is not None:
             raise self._import_error
         if self._process is None:
+            self._check_restart_budget()
             self._process = self._start_process()
         return self._process
+
+    def _check_restart_budget(self) -> None:
+        """After a crash or timeout, a fresh process imports the module again: refuse once
+        those imports have cost ``restart_import_budget_s`` (a slow import that is followed
+        by a crash would otherwise be paid once per check)."""
+        budget = self._limits.restart_import_budget_s
+        if self.imports == 0 or self.import_seconds < budget:
+            return
+        self._import_error = StudentImportFailed(
+            f"not run: the sandbox process ended {self.imports} time(s) and importing "
+            f"{self._spec.display_name} took {self.import_seconds:.1f} s in all, more than the "
+            f"{budget:g} s allowed for restarts (code at the top level of your file runs at "
+            'every restart: move slow code into a function or under `if __name__ == "__main__":`)'
+        )
+        raise self._import_error
 
     def _start_process(self) -> _Process:
         load = self._spec.load_message(self._limits.import_timeout_s)
@@ -163,9 +190,11 @@ class Sandbox:
     def _await_ready(self, process: _Process, load: tuple[dict, list[bytes]]) -> None:
         name = self._spec.display_name
         header, blobs = load
+        started = time.monotonic()
+        deadline = started + self._limits.import_timeout_s
         try:
-            wire.send_message(process.sock, header, blobs)
-            header, _ = process.reply_to(header["id"], self._limits.import_timeout_s, self.output)
+            wire.send_message(process.sock, header, blobs, deadline)
+            header, _ = process.reply_to(header["id"], deadline, self.output)
         except TimeoutError:
             self._process = process
             self._stop()
@@ -191,6 +220,8 @@ class Sandbox:
             )
             raise self._import_error
         self.failed_cells = _failed_cells(header.get("cells"), self._spec)
+        self.imports += 1
+        self.import_seconds += time.monotonic() - started
 
     def _stop(self) -> str:
         """Have the template kill and reap the current process; return how it ended ('' if none)."""
@@ -215,9 +246,16 @@ class _Process:
         self.out_fd = out_fd
         os.set_blocking(out_fd, False)
 
-    def receive(self, timeout: float, output: _OutputBuffer) -> tuple[dict, list[bytes]]:
-        """Wait for one reply, collecting output meanwhile; TimeoutError past ``timeout``."""
-        deadline = time.monotonic() + timeout
+    def reply_to(
+        self, request_id: str, deadline: float, output: _OutputBuffer
+    ) -> tuple[dict, list[bytes]]:
+        """The reply carrying ``request_id``, collecting output meanwhile.
+
+        The whole reply must arrive before ``deadline`` (a :func:`time.monotonic`
+        value; TimeoutError after it), however slowly it is fed. Ids are random and
+        checked before anything else is read: a frame carrying another id (one the
+        student's code wrote on the channel) is a WireError, never an answer.
+        """
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -226,31 +264,14 @@ class _Process:
             if self.out_fd in readable:
                 self.drain(output)
             if self.sock in readable:
-                self.sock.settimeout(max(deadline - time.monotonic(), 0.01))
-                try:
-                    message = wire.recv_message(self.sock)
-                except TimeoutError:
-                    raise
+                message = wire.recv_message(self.sock, deadline, request_id)
                 self.drain(output)
                 return message
 
-    def reply_to(
-        self, request_id: str, timeout: float, output: _OutputBuffer
-    ) -> tuple[dict, list[bytes]]:
-        """The reply carrying ``request_id``; frames carrying another id are skipped.
-
-        Ids are random, so a frame the student's code wrote on the channel (or a
-        reply it made stale) can never pass for the answer to a later request.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            header, blobs = self.receive(deadline - time.monotonic(), output)
-            if header.get("id") == request_id:
-                return header, blobs
-            log.debug("skipped a frame that answers no pending request")
-
-    def drain(self, output: _OutputBuffer) -> None:
-        while True:
+    def drain(self, output: _OutputBuffer, limit: int = DRAIN_BYTES) -> None:
+        """Move what the process printed into ``output``: at most ``limit`` bytes per call,
+        so a process that prints without end cannot keep the judge here."""
+        while limit > 0:
             try:
                 chunk = os.read(self.out_fd, 1 << 16)
             except (BlockingIOError, OSError):
@@ -258,6 +279,7 @@ class _Process:
             if not chunk:
                 return
             output.add(chunk)
+            limit -= len(chunk)
 
     def close(self) -> None:
         self.sock.close()
@@ -292,22 +314,29 @@ class _OutputBuffer:
 
 
 def _raised(label: str, error: Any, spec: SourceSpec) -> StudentRaised:
+    """The exception the sandbox described (untrusted: any JSON, any text), as plain text."""
     if not isinstance(error, dict):
         return StudentRaised(label, "Error", "sent back an unreadable error", ())
+    frames = error.get("frames")
     frames = tuple(
         Frame(
             spec.display_name,
             _int(f.get("line")),
-            str(f.get("function", ""))[:100],
-            str(f.get("text", ""))[:200],
+            _text(f.get("function", ""), 100),
+            _text(f.get("text", ""), 200),
             spec.origin(_int(f.get("line"))),
         )
-        for f in error.get("frames", [])
+        for f in (frames[-20:] if isinstance(frames, list) else ())
         if isinstance(f, dict)
     )
-    return StudentRaised(
-        label, str(error.get("type", "Error"))[:100], str(error.get("message", ""))[:2000], frames
-    )
+    kind = _text(error.get("type"), 100) or "Error"
+    message = _text(error.get("message"), 2000)
+    return StudentRaised(label, kind, message, frames)
+
+
+def _text(value: Any, limit: int) -> str:
+    """A short, valid-Unicode text from an untrusted JSON value."""
+    return wire.clean_text(value if isinstance(value, str) else "")[:limit]
 
 
 def _failed_cells(report: Any, spec: SourceSpec) -> tuple[tuple[int, StudentRaised], ...]:

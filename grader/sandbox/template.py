@@ -23,9 +23,10 @@ from pathlib import Path
 
 from grader.errors import SandboxStartError
 from grader.sandbox import isolation as iso
-from grader.sandbox import seccomp
+from grader.sandbox import landlock, seccomp
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.limits import Limits
+from grader.sandbox.public_copy import PublicCopy, make_public_copy
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,14 @@ class Zygote:
         limits: Limits,
         isolation: Isolation,
         warm: bool = False,
+        public_copy: PublicCopy | None = None,
     ) -> None:
         self._command = command
         self._env = env
         self.limits = limits
         self.isolation = isolation
         self.warm = warm
+        self._public_copy = public_copy
         self._generation = 0
         self._info: dict | None = None
         self._launch()
@@ -76,19 +79,39 @@ class Zygote:
         uses a meta tensor: worth it when one template serves many submissions.
         ``modules`` are the course's extra modules for student code: the template imports
         them once, and :meth:`info` says which could not be imported.
+        At the process level the template reads a private copy of it and of the grader
+        package instead (:mod:`grader.sandbox.public_copy`), and each sandbox is confined
+        to that copy, Python and its own folder by Landlock where the kernel has it.
         """
         limits = limits or Limits()
         public = (str(checks_dir.resolve()),) if checks_dir else ()
         plan = iso.choose(isolation, public)
-        chosen = plan.isolation.with_seccomp(limits.seccomp and seccomp.available())
+        use_landlock = limits.landlock and landlock.abi() > 0
+        chosen = plan.isolation.with_landlock(use_landlock)
+        chosen = chosen.with_seccomp(limits.seccomp and seccomp.available())
         iso.warn_once(chosen)
         env = iso.sandbox_environment()
         env["HOME"] = tempfile.gettempdir()
-        package_parent = str(Path(__file__).resolve().parents[2])
-        own_uid = "1" if chosen.own_uid else "0"
-        tail = [package_parent, chosen.level, own_uid, public[0] if public else "", *modules]
+        config = {
+            "level": chosen.level,
+            "own_uid": chosen.own_uid,
+            "checks": public[0:1],
+            "modules": list(modules),
+        }
+        package_parent, copy = str(iso.package_dir().parent), None
+        if chosen.level == iso.PROCESS:
+            copy = make_public_copy(iso.package_dir(), checks_dir)
+            package_parent, config["checks"] = str(copy.root), [str(copy.checks)]
+            if chosen.landlock:
+                config["landlock"] = iso.landlock_policy(copy.root).to_dict()
+        tail = [package_parent, json.dumps(config)]
         command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
-        return cls(command, env, limits, chosen, warm)
+        try:
+            return cls(command, env, limits, chosen, warm, copy)
+        except BaseException:
+            if copy is not None:
+                copy.remove()
+            raise
 
     def info(self, timeout: float = 120.0) -> dict:
         """Wait until the imports are done; torch version, CUDA and seccomp availability, and
@@ -135,7 +158,12 @@ class Zygote:
         return str(self._receive(60.0, "reap").get("status", "unknown"))
 
     def close(self) -> None:
-        """Stop the template process (its children die with it)."""
+        """Stop the template process (its children die with it); remove the private copy."""
+        self._stop_process()
+        if self._public_copy is not None:
+            self._public_copy.remove()
+
+    def _stop_process(self) -> None:
         self._ctrl.close()
         if self._proc.poll() is None:
             self._proc.kill()
@@ -165,7 +193,7 @@ class Zygote:
 
     def _relaunch(self) -> None:
         log.warning("the sandbox template process ended (%s); starting a new one", self._status())
-        self.close()
+        self._stop_process()
         self._info = None
         self._launch()
 

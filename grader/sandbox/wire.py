@@ -2,9 +2,18 @@
 
 A message is a JSON header and zero or more binary blobs. Values are encoded to
 JSON with tagged objects (``{"$tuple": [...]}``, ``{"$ndarray": 0}``, ...);
-arrays travel as ``.npy`` bytes and are decoded with ``allow_pickle=False``.
+arrays travel as ``.npy`` bytes and are decoded by :mod:`grader.sandbox.npy`
+(header checked against the bytes that follow before anything is allocated).
 Nothing on either side is ever unpickled, and type checks are exact: a subclass
 of float, an object array or a tensor subclass is sent as ``Unsupported``.
+
+Every size is capped *before* it is read: the header (bytes and JSON values), the
+number of blobs, each blob and all blobs of one message together. A receiver that
+expects a reply checks its request id as soon as the header is read, and
+:func:`recv_message` with a ``deadline`` holds it for the whole message, however
+slowly the bytes arrive. So one reply costs the judge at most about
+``MAX_MESSAGE_BYTES`` plus a header of ``MAX_HEADER_VALUES`` values, and one
+request at most its time limit.
 
 Both sides import this module; torch is imported lazily, only where a tensor
 is encoded or decoded, so the judge never needs it for plain values.
@@ -15,20 +24,45 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import socket
 import struct
 import sys
+import time
 from typing import Any
 
 import numpy as np
 
+from grader.sandbox import npy
 from grader.sandbox.values import SympyText, TensorData, Unsupported
 
-MAX_HEADER_BYTES = 16 * 1024 * 1024
-MAX_BLOB_BYTES = 256 * 1024 * 1024
-MAX_BLOBS = 4096
+MAX_HEADER_BYTES = 8 * 1024 * 1024
+MAX_HEADER_VALUES = 200_000  # JSON values in one header (a list of 200,000 floats)
+MAX_BLOBS = 1024
+MAX_BLOB_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 128 * 1024 * 1024  # all blobs of one message together
 MAX_DEPTH = 64
+MAX_INT_BITS = 13_000  # about 3,900 digits: below Python's 4,300-digit str() limit
 _LEN = struct.Struct(">Q")
+_DEVICE = re.compile(r"[a-z_]{1,16}(:[0-9]{1,4})?")
+#: torch dtype -> the numpy dtype its data travels as (bfloat16 goes as float32).
+TENSOR_DTYPES = {
+    "torch.bool": "bool",
+    "torch.uint8": "uint8",
+    "torch.int8": "int8",
+    "torch.int16": "int16",
+    "torch.int32": "int32",
+    "torch.int64": "int64",
+    "torch.uint16": "uint16",
+    "torch.uint32": "uint32",
+    "torch.uint64": "uint64",
+    "torch.float16": "float16",
+    "torch.bfloat16": "float32",
+    "torch.float32": "float32",
+    "torch.float64": "float64",
+    "torch.complex64": "complex64",
+    "torch.complex128": "complex128",
+}
 
 
 class WireError(Exception):
@@ -38,44 +72,93 @@ class WireError(Exception):
 # ----------------------------------------------------------------------------- framing
 
 
-def send_message(sock: socket.socket, header: dict, blobs: list[bytes] = ()) -> None:
-    """Send one message: header length, header JSON, blob count, each blob."""
+def send_message(
+    sock: socket.socket, header: dict, blobs: list[bytes] = (), deadline: float | None = None
+) -> None:
+    """Send one message: header length, header JSON, blob count, each blob.
+
+    With ``deadline`` (a :func:`time.monotonic` value), TimeoutError once it passes
+    (a peer that stops reading cannot hold the sender).
+    """
     data = json.dumps(header, allow_nan=False).encode()
     parts = [_LEN.pack(len(data)), data, _LEN.pack(len(blobs))]
     for blob in blobs:
         parts += [_LEN.pack(len(blob)), blob]
+    if deadline is not None:
+        sock.settimeout(_remaining(deadline))
     sock.sendall(b"".join(parts))
 
 
-def recv_message(sock: socket.socket) -> tuple[dict, list[bytes]]:
-    """Receive one message; raise EOFError when the peer closed, WireError when malformed."""
-    header_len = _read_len(sock, MAX_HEADER_BYTES)
+def recv_message(
+    sock: socket.socket, deadline: float | None = None, expect_id: str | None = None
+) -> tuple[dict, list[bytearray]]:
+    """Receive one message.
+
+    Raises EOFError when the peer closed, WireError when the message is malformed,
+    too large, or (with ``expect_id``) carries another id, and TimeoutError when
+    ``deadline`` (a :func:`time.monotonic` value) passes before the whole message
+    arrived. Every length is checked before the bytes it announces are read.
+    """
+    reader = _Reader(sock, deadline)
+    header = _parse_header(reader.exact(reader.length(MAX_HEADER_BYTES, "the message header")))
+    if expect_id is not None and header.get("id") != expect_id:
+        raise WireError("a message that answers no pending request (wrong or missing id)")
+    count = reader.length(MAX_BLOBS, "the number of blobs")
+    blobs, total = [], 0
+    for _ in range(count):
+        size = reader.length(MAX_BLOB_BYTES, "a blob")
+        total += size
+        if total > MAX_MESSAGE_BYTES:
+            raise WireError(f"a message of more than {MAX_MESSAGE_BYTES} bytes of data")
+        blobs.append(reader.exact(size))
+    return header, blobs
+
+
+def _parse_header(data: bytearray) -> dict:
+    values = data.count(b",") + data.count(b":") + data.count(b"[") + data.count(b"{") + 1
+    if values > MAX_HEADER_VALUES:
+        raise WireError(f"a message of about {values} values (the limit is {MAX_HEADER_VALUES})")
     try:
-        header = json.loads(_read_exact(sock, header_len))
+        header = json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise WireError(f"message header is not valid JSON: {exc}") from None
     if not isinstance(header, dict):
         raise WireError("message header is not a JSON object")
-    count = _read_len(sock, MAX_BLOBS)
-    blobs = [_read_exact(sock, _read_len(sock, MAX_BLOB_BYTES)) for _ in range(count)]
-    return header, blobs
+    return header
 
 
-def _read_len(sock: socket.socket, limit: int) -> int:
-    (value,) = _LEN.unpack(_read_exact(sock, _LEN.size))
-    if value > limit:
-        raise WireError(f"message field of {value} bytes exceeds the limit of {limit}")
-    return value
+class _Reader:
+    """Exact reads from a socket, all before one deadline (or blocking without one)."""
+
+    def __init__(self, sock: socket.socket, deadline: float | None) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def length(self, limit: int, what: str) -> int:
+        (value,) = _LEN.unpack(self.exact(_LEN.size))
+        if value > limit:
+            raise WireError(f"{what} of {value} exceeds the limit of {limit}")
+        return value
+
+    def exact(self, n: int) -> bytearray:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            if self.deadline is not None:
+                self.sock.settimeout(_remaining(self.deadline))
+            count = self.sock.recv_into(view[got:], min(n - got, 1 << 20))
+            if not count:
+                raise EOFError("the other side closed the connection")
+            got += count
+        return buf
 
 
-def _read_exact(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(min(n - len(buf), 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the connection")
-        buf += chunk
-    return bytes(buf)
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return remaining
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -91,6 +174,9 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
     if depth > MAX_DEPTH:
         return {"$unsupported": "nesting", "base": "", "text": f"nested deeper than {MAX_DEPTH}"}
     kind = type(value)
+    if kind is int and value.bit_length() > MAX_INT_BITS:
+        text = f"an integer of {value.bit_length()} bits"
+        return {"$unsupported": "int", "base": "", "text": text}
     if value is None or kind in (bool, int, str):
         return value
     if kind is float:
@@ -114,7 +200,9 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
 
 
 def _encode_ndarray(array: np.ndarray, blobs: list[bytes]) -> Any:
-    if array.dtype.hasobject or array.dtype.fields is not None:
+    try:
+        npy.check_dtype(array.dtype)
+    except npy.NpyError:
         return _unsupported(array, f"ndarray of dtype {array.dtype}", "ndarray")
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(array).reshape(array.shape), allow_pickle=False)
@@ -126,11 +214,17 @@ def _encode_np_scalar(value: np.generic) -> Any:
     if value.dtype.hasobject or value.dtype.kind not in "biufc":
         return _unsupported(value, type(value).__name__, "numpy scalar")
     item = value.item()
+    if isinstance(item, np.generic):  # long double: no Python type holds it
+        item = complex(item) if value.dtype.kind == "c" else float(item)
     if isinstance(item, complex):
-        item = [item.real, item.imag]
-    elif isinstance(item, float) and not math.isfinite(item):
-        item = repr(item)
+        item = [_json_float(item.real), _json_float(item.imag)]
+    elif isinstance(item, float):
+        item = _json_float(item)
     return {"$npscalar": value.dtype.str, "value": item}
+
+
+def _json_float(value: float) -> float | str:
+    return value if math.isfinite(value) else repr(value)
 
 
 def _encode_tensor_data(data: TensorData, blobs: list[bytes]) -> Any:
@@ -195,16 +289,22 @@ def decode(obj: Any, blobs: list[bytes], *, as_torch: bool = False) -> Any:
     """Decode a JSON object from :func:`encode` into plain values.
 
     With ``as_torch`` (only in the sandbox), tensor descriptions become real
-    torch tensors; otherwise they stay :class:`TensorData`. Raises WireError
-    for anything malformed.
+    torch tensors; otherwise they stay :class:`TensorData`, whose data must match
+    the dtype it reports. Strings come back as valid Unicode (a lone surrogate
+    becomes U+FFFD). Raises WireError for anything malformed, and nothing else.
     """
-    return _decode(obj, blobs, as_torch, 0)
+    try:
+        return _decode(obj, blobs, as_torch, 0)
+    except (RecursionError, MemoryError) as exc:
+        raise WireError(f"value could not be decoded: {type(exc).__name__}") from None
 
 
 def _decode(obj: Any, blobs: list[bytes], as_torch: bool, depth: int) -> Any:
     if depth > MAX_DEPTH + 2:
         raise WireError("value nested too deeply")
-    if obj is None or type(obj) in (bool, int, float, str):
+    if type(obj) is str:
+        return clean_text(obj)
+    if obj is None or type(obj) in (bool, int, float):
         return obj
     if type(obj) is list:
         return [_decode(v, blobs, as_torch, depth + 1) for v in obj]
@@ -227,7 +327,18 @@ def _decode(obj: Any, blobs: list[bytes], as_torch: bool, depth: int) -> Any:
         return SympyText(_str(obj["$sympy"]), tuple(_str(s) for s in _list(obj.get("symbols"))))
     if tag == "$unsupported":
         return Unsupported(_str(obj[tag]), _str(obj.get("base", "")), _str(obj.get("text", "")))
-    raise WireError(f"unknown tag {tag!r}")
+    raise WireError(f"unknown tag {clean_text(tag)[:40]!r}")
+
+
+def clean_text(text: str) -> str:
+    """``text`` as valid Unicode: each lone surrogate (not encodable as UTF-8) becomes U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
 
 
 def _decode_dict(items: Any, blobs: list[bytes], as_torch: bool, depth: int) -> dict:
@@ -244,8 +355,8 @@ def _decode_dict(items: Any, blobs: list[bytes], as_torch: bool, depth: int) -> 
 
 
 def _decode_special_float(text: Any) -> float:
-    if text not in ("nan", "inf", "-inf"):
-        raise WireError(f"bad special float {text!r}")
+    if type(text) is not str or text not in ("nan", "inf", "-inf"):
+        raise WireError(f"bad special float {clean_text(str(text))[:40]!r}")
     return float(text)
 
 
@@ -253,27 +364,45 @@ def _decode_ndarray(index: Any, blobs: list[bytes]) -> np.ndarray:
     if type(index) is not int or not 0 <= index < len(blobs):
         raise WireError("array refers to a missing blob")
     try:
-        array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise WireError(f"array blob is not a valid .npy: {exc}") from None
-    if type(array) is not np.ndarray or array.dtype.hasobject:
-        raise WireError("array blob holds an object array")
-    return array
+        return npy.read_array(blobs[index])
+    except npy.NpyError as exc:
+        raise WireError(f"array blob refused: {exc}") from None
 
 
 def _decode_np_scalar(obj: dict) -> np.generic:
     try:
         dtype = np.dtype(_str(obj["$npscalar"]))
-        if dtype.kind not in "biufc":
-            raise WireError(f"numpy scalar of dtype {dtype}")
-        value = obj["value"]
-        if dtype.kind == "c":
-            value = complex(*_list(value))
-        elif isinstance(value, str):
-            value = _decode_special_float(value)
-        return dtype.type(value)
-    except (TypeError, KeyError, OverflowError) as exc:
-        raise WireError(f"malformed numpy scalar: {exc}") from None
+        npy.check_dtype(dtype)
+    except (TypeError, ValueError, KeyError) as exc:  # NpyError is a ValueError
+        raise WireError(f"numpy scalar refused: {exc}") from None
+    value = obj.get("value")
+    if dtype.kind == "c":
+        parts = _list(value)
+        if len(parts) != 2:
+            raise WireError("malformed complex scalar")
+        value = complex(_real(parts[0]), _real(parts[1]))
+    elif dtype.kind == "b" and type(value) is not bool:
+        raise WireError("a numpy bool scalar whose value is not a bool")
+    elif dtype.kind in "iu" and type(value) is not int:
+        raise WireError("a numpy integer scalar whose value is not an integer")
+    elif dtype.kind == "f":
+        value = _real(value)
+    try:
+        with np.errstate(all="ignore"):
+            return dtype.type(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise WireError(f"numpy scalar refused: {exc}") from None
+
+
+def _real(value: Any) -> float:
+    if type(value) is str:
+        return _decode_special_float(value)
+    if type(value) not in (int, float):
+        raise WireError("a number was expected")
+    try:
+        return float(value)
+    except OverflowError:
+        raise WireError("a number out of range") from None
 
 
 def _decode_tensor(obj: dict, blobs: list[bytes], as_torch: bool) -> Any:
@@ -283,10 +412,25 @@ def _decode_tensor(obj: dict, blobs: list[bytes], as_torch: bool) -> Any:
         array,
         _str(obj.get("dtype")),
         _str(obj.get("device")),
-        bool(obj.get("requires_grad", False)),
+        obj.get("requires_grad", False) is True,
         _str(obj.get("kind", "Tensor")),
     )
-    return to_torch(data) if as_torch else data
+    if as_torch:
+        return to_torch(data)
+    _check_tensor(data)
+    return data
+
+
+def _check_tensor(data: TensorData) -> None:
+    """WireError unless the description is one torch could have made (judge side)."""
+    if data.dtype not in TENSOR_DTYPES:
+        raise WireError(f"a tensor of unknown dtype {data.dtype[:40]!r}")
+    if not _DEVICE.fullmatch(data.device) or data.kind not in ("Tensor", "Parameter"):
+        raise WireError("a tensor with a malformed device or kind")
+    if data.array is not None and data.array.dtype.name != TENSOR_DTYPES[data.dtype]:
+        raise WireError(
+            f"a tensor that reports dtype {data.dtype} but whose data is {data.array.dtype.name}"
+        )
 
 
 def to_torch(data: TensorData) -> Any:
@@ -313,4 +457,4 @@ def _list(value: Any) -> list:
 def _str(value: Any) -> str:
     if type(value) is not str:
         raise WireError("expected a string")
-    return value
+    return clean_text(value)

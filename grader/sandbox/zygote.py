@@ -35,8 +35,8 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from grader.sandbox import seccomp, sweep
-from grader.sandbox.confine import close_other_fds, confine, die_with_parent
+from grader.sandbox import landlock, seccomp, sweep
+from grader.sandbox.confine import Layers, close_other_fds, confine, die_with_parent
 from grader.sandbox.limits import Limits
 
 CONTROL_BUFFER = 1 << 16
@@ -63,9 +63,10 @@ class _Child:
 class Template:
     """The template's state: its mode and the sandboxes it has spawned and not yet reaped."""
 
-    def __init__(self, level: str, own_uid: bool) -> None:
+    def __init__(self, level: str, own_uid: bool, policy: landlock.Policy | None = None) -> None:
         self.namespaces = level == "namespaces"
         self.uid = UID_BASE + os.getpid() if own_uid else None
+        self.policy = policy  # process level with Landlock: what each sandbox may open
         self.children: dict[int, _Child] = {}
         self.exits: dict[int, str] = {}
         self.dirty_since: float | None = None
@@ -84,7 +85,7 @@ class Template:
         started = time.time()
         pid = os.fork()
         if pid == 0:
-            _become_sandbox(request, (sock_fd, out_fd), workdir, self.uid, self.seccomp)
+            _become_sandbox(request, (sock_fd, out_fd), workdir, self)
         os.close(sock_fd)
         os.close(out_fd)
         self.children[pid] = _Child(workdir, started)
@@ -144,23 +145,26 @@ class Template:
 
 
 def main() -> None:
-    """Entry point: ``python -c ... <control fd> <package parent> <level> <own uid: 0|1>
-    <course checks folder or ""> [<module the course declares> ...]``."""
-    ctrl_fd, level, own_uid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
-    if len(sys.argv) > 4 and sys.argv[4]:
+    """Entry point: ``python -c ... <control fd> <package parent> <config>``; the config is
+    JSON: ``{"level", "own_uid", "checks": [<course checks folder>], "modules": [<module the
+    course declares>, ...], "landlock": policy}``."""
+    ctrl_fd, config = int(sys.argv[1]), json.loads(sys.argv[2])
+    if config.get("checks"):
         from pathlib import Path
 
         import grader.course
 
-        grader.course.mount(Path(sys.argv[4]))
+        grader.course.mount(Path(config["checks"][0]))
     close_other_fds((ctrl_fd,))
     ctrl = socket.socket(fileno=ctrl_fd)
     die_with_parent()
     _harden()
     info = _preimport()
-    info["modules"] = _import_declared(sys.argv[5:])
-    template = Template(level, own_uid)
-    info.update(seccomp=bool(template.seccomp), sandbox_uid=template.uid)
+    info["modules"] = _import_declared(config.get("modules", []))
+    policy = landlock.Policy.from_dict(config["landlock"]) if "landlock" in config else None
+    own_uid = bool(config.get("own_uid"))
+    template = Template(str(config.get("level")), own_uid, policy)
+    info.update(seccomp=bool(template.seccomp), sandbox_uid=template.uid, landlock=bool(policy))
     if own_uid:  # its sandboxes may not be able to import these themselves
         _warm_up_symbolic()
         _warm_up_training()
@@ -309,16 +313,16 @@ def _handle(template: Template, request: dict, fds: list[int]) -> dict:
     return {"error": f"unknown op {op!r}"}
 
 
-def _become_sandbox(
-    request: dict, fds: tuple[int, int], workdir: str, uid: int | None, program: bytes
-) -> None:
+def _become_sandbox(request: dict, fds: tuple[int, int], workdir: str, template: Template) -> None:
     """The forked child: confine, then serve the student's module; never returns."""
     code = 0
     sock_fd, out_fd = fds
     try:
         from grader.sandbox import child
 
-        confine(sock_fd, out_fd, workdir, Limits.from_dict(request["limits"]), uid, program)
+        limits = Limits.from_dict(request["limits"])
+        layers = Layers(template.uid, template.seccomp, template.policy)
+        confine(sock_fd, out_fd, workdir, limits, layers)
         child.serve(socket.socket(fileno=sock_fd), workdir)
     except BaseException:
         code = 70

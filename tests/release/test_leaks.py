@@ -16,11 +16,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import COURSE
+from support import COURSE, REPO, fake_course
 
 from grader.api import solution_workspace
 from grader.catalog import Course
+from grader.errors import ReleaseRefused
 from grader.exercise import Exercise
+from grader.release import build_handout
 from grader.release.audit import Leak, scan
 from grader.release.secrets import Secret, collect_secrets, value_secrets
 
@@ -149,3 +151,85 @@ def test_a_solution_may_declare_bodies_that_are_public_facts(tmp_path):
     origins = {s.origin for s in collect_secrets(Course.at(root), [toy])}
     assert "solutions/toy.py: body of secret_one()" in origins
     assert "solutions/toy.py: body of he_std()" not in origins
+
+
+# ----------------------------------------------------------------------------- disguised copies
+
+RENAMED = '''
+def count_things(a, b, c):
+    """Every name changed, the layout too."""
+    a, b, c = check_args(a, b, c)
+    w = b // c
+    head = a*w + w
+    body = (c - 1) * (w*w + w)
+    tail = w + 1
+    return head + body + tail
+'''
+REORDERED = """
+def count_things(a, b, c):
+    a, b, c = check_args(a, b, c)
+    w = b // c
+    tail = w + 1
+    body = (c - 1) * (w * w + w)
+    head = a * w + w
+    return head + body + tail
+"""
+RENAMED_BUILD = """
+class Helpers:
+    def make_net(self, m, n, depth):
+        m, n, depth = check_args(m, n, depth)
+        hidden = n // depth
+        mods = []
+        prev = m
+        for i in range(depth):
+            mods += [nn.Linear(prev, hidden), nn.Sigmoid()]
+            prev = hidden
+        mods.append(nn.Linear(hidden, 1))
+        return nn.Sequential(*mods)
+"""
+
+
+@pytest.mark.parametrize(
+    ("copy", "body_of"),
+    [(RENAMED, "param_count"), (REORDERED, "param_count"), (RENAMED_BUILD, "build_mlp")],
+    ids=["renamed", "reordered", "renamed_method"],
+)
+def test_a_renamed_or_reordered_copy_of_a_solution_body_is_a_leak(
+    handout, tmp_path, course_secrets, copy, body_of
+):
+    leaky = tmp_path / "leaky"
+    shutil.copytree(handout, leaky)
+    with (leaky / "checks/ex4_5/judging.py").open("a", encoding="utf-8") as f:
+        f.write("\n" + copy)
+    found = {(leak.file, leak.secret.origin) for leak in scan(leaky, course_secrets)}
+    origin = f"solutions/ex4_5.py: body of {body_of}()"
+    assert ("checks/ex4_5/judging.py", origin) in found
+
+
+def test_the_same_shape_with_other_operations_is_no_leak(handout, tmp_path, course_secrets):
+    leaky = tmp_path / "other"
+    shutil.copytree(handout, leaky)
+    other = REORDERED.replace("(w * w + w)", "(w * w - w)").replace("tail = w + 1", "tail = w")
+    with (leaky / "checks/ex4_5/judging.py").open("a", encoding="utf-8") as f:
+        f.write("\n" + other)
+    assert scan(leaky, course_secrets) == []
+
+
+def test_a_stray_copy_in_the_public_folder_is_left_out_or_refused(tmp_path):
+    root = tmp_path / "course"
+    files = fake_course(root, (REPO / "exercises" / "ex4_5.py").read_text("utf-8"))
+    (root / "checks" / "ex4_5" / "scratch_copy.py").write_text(RENAMED + RENAMED_BUILD, "utf-8")
+    report = build_handout(tmp_path / "out", course=files)
+    assert not (tmp_path / "out" / "checks" / "ex4_5" / "scratch_copy.py").exists()
+    assert (
+        "checks/ex4_5/scratch_copy.py left out: no released file of ex4_5 imports or names it"
+        in report.warnings
+    )
+    public = root / "checks" / "ex4_5" / "public.py"
+    public.write_text(
+        public.read_text("utf-8") + "\nfrom grader.course.ex4_5 import scratch_copy  # noqa\n"
+    )
+    with pytest.raises(ReleaseRefused) as refused:
+        build_handout(tmp_path / "again", course=files)
+    assert "checks/ex4_5/scratch_copy.py: contains a solution body of ex4_5" in str(refused.value)
+    assert not (tmp_path / "again").exists()

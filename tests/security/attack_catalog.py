@@ -18,7 +18,7 @@ from support import solution_text
 
 BOTH = ("namespaces", "process")
 NAMESPACES_ONLY = ("namespaces",)
-WORLD_READABLE = "at the process level, files every user may read stay readable (security.md)"
+NO_LANDLOCK = "at the process level without Landlock, readable files stay readable (security.md)"
 
 PARAM_VALUES = frozenset({"param_count_small", "param_count_large", "param_count_numpy_integers"})
 # Attacks whose param_count returns no int at all (or ends the process) also fail the check
@@ -68,6 +68,7 @@ class Attack:
     levels: tuple[str, ...] = BOTH
     not_covered: str = ""  # why a level is left out
     must_not_exist: tuple[str, ...] = ()  # host paths the attack tries to create
+    needs_landlock: bool = False  # contained at the process level only where Landlock is
     seconds: float = 60.0  # the whole grade finishes within
 
 
@@ -280,7 +281,11 @@ build_mlp = _leak("build_mlp")
 READ_JUDGE_MEMORY = """
 import os, re
 found = []
-for pid in os.listdir("/proc"):
+try:
+    pids = os.listdir("/proc")
+except OSError:  # /proc may not be listed (Landlock): probe every pid instead
+    pids = [str(p) for p in range(1, 1 << 16)]
+for pid in pids:
     if not pid.isdigit() or int(pid) == os.getpid():
         continue
     try:
@@ -303,7 +308,11 @@ print("found in memory:", found)
 READ_ENVIRON = """
 import os, sys
 seen = [repr(dict(os.environ)), repr(sys.argv)]
-for pid in os.listdir("/proc"):
+try:
+    pids = os.listdir("/proc")
+except OSError:  # /proc may not be listed (Landlock): probe every pid instead
+    pids = [str(p) for p in range(1, 1 << 16)]
+for pid in pids:
     for part in ("environ", "cmdline"):
         try:
             with open(f"/proc/{pid}/{part}", "rb") as f:
@@ -441,6 +450,63 @@ L_star = "2*N/(M0 + N + 1)"
 monotonic = false
 """
 
+# ---- feeding the judge's side of the result channel directly (the request socket is the
+# caller's local ``sock``; ``reply`` writes raw bytes on it, ``frame`` builds a message)
+RAW_CHANNEL = """
+import io, json, struct, sys, time
+frame_ = sys._getframe()
+while frame_ is not None and "sock" not in frame_.f_locals:
+    frame_ = frame_.f_back
+sock, request_id = frame_.f_locals["sock"], frame_.f_locals["header"].get("id")
+def length(n):
+    return struct.pack(">Q", n)
+def frame(header, blobs=(), count=None):
+    data = json.dumps(header).encode()
+    out = length(len(data)) + data + length(len(blobs) if count is None else count)
+    return out + b"".join(length(len(b)) + b for b in blobs)
+def npy(descr, shape, data=b""):
+    text = repr({"descr": descr, "fortran_order": False, "shape": shape}).encode()
+    text += b" " * (-(len(text) + 11) % 64) + b"\\n"
+    return b"\\x93NUMPY\\x01\\x00" + struct.pack("<H", len(text)) + text + data
+def reply(raw):
+    sock.sendall(raw)
+    time.sleep(600)
+"""
+
+
+def on_channel(body: str, source: str = SOLUTION) -> str:
+    """``source`` whose param_count writes ``body``'s bytes on the result channel itself."""
+    return in_param_count(RAW_CHANNEL + body, source)
+
+
+DRIP = """
+sock.sendall(length(1 << 20))
+while True:
+    sock.send(b" ")
+    time.sleep(0.2)
+"""
+HUGE_NPY = 'reply(frame({"ok": True, "value": {"$ndarray": 0}, "id": request_id}, '
+HUGE_NPY += '[npy("<f8", (10**6, 10**6))]))'
+ODD_SCALARS = 'reply(frame({"ok": True, "id": request_id, "value": '
+ODD_SCALARS += '[{"$npscalar": "<i8", "value": "nan"}, {"$npscalar": "(3,)f8", "value": 1.0}]}))'
+LYING_TENSOR = 'reply(frame({"ok": True, "id": request_id, "value": {"$tensor": 0, '
+LYING_TENSOR += '"dtype": "torch.float32", "device": "cpu", "requires_grad": False, '
+LYING_TENSOR += '"kind": "Tensor"}}, [npy("<c16", (2,), bytes(32))]))'
+MANY_HUGE_FRAMES = 'reply(frame({"ok": True, "value": 21}, count=4096) + length(256 << 20))'
+FRAME_OF_MANY_VALUES = 'reply(frame({"ok": True, "id": request_id, "value": [0] * 300000}))'
+MANY_BIG_BLOBS = """
+blob = npy("<f8", (6 << 20,), bytes(48 << 20))
+reply(frame({"ok": True, "id": request_id, "value": [{"$ndarray": i} for i in range(3)]},
+            [blob, blob, blob]))
+"""
+
+CRASH_IN_EVERY_CALL = """
+import os as _os
+def _crash(*args, **kwargs):
+    _os._exit(3)
+param_count = param_count_expr = build_mlp = _crash
+"""
+
 
 def attacks() -> list[Attack]:
     """Every attack of the catalog (see the module docstring)."""
@@ -553,8 +619,8 @@ def attacks() -> list[Attack]:
             READ_COURSE_FILES,
             CODE,
             "nothing leaked",
-            levels=NAMESPACES_ONLY,
-            not_covered=WORLD_READABLE,
+            needs_landlock=True,
+            not_covered=NO_LANDLOCK,
         ),
         Attack("read_judge_memory", in_param_count(READ_JUDGE_MEMORY), PARAM_VALUES, "expected 21"),
         Attack(
@@ -623,6 +689,23 @@ def attacks() -> list[Attack]:
             in_build_mlp_small(SYMLINKS),
             BUILD_SMALL,
             "left symbolic links",
+        ),
+        # ---- feeding the judge (each fails the checks that called, within the call's limit)
+        Attack("drip_bytes_on_the_result_channel", on_channel(DRIP), PARAM_VALUES, "within"),
+        Attack("npy_header_with_a_huge_shape", on_channel(HUGE_NPY), PARAM_VALUES, "claims"),
+        Attack("odd_numpy_scalars", on_channel(ODD_SCALARS), PARAM_VALUES, "numpy"),
+        Attack("tensor_whose_dtype_lies", on_channel(LYING_TENSOR), PARAM_VALUES, "reports dtype"),
+        Attack("frames_of_4096_huge_blobs", on_channel(MANY_HUGE_FRAMES), PARAM_VALUES, "id"),
+        Attack(
+            "a_header_of_300000_values", on_channel(FRAME_OF_MANY_VALUES), PARAM_VALUES, "values"
+        ),
+        Attack("blobs_past_the_message_cap", on_channel(MANY_BIG_BLOBS), PARAM_VALUES, "bytes"),
+        Attack(
+            "slow_import_then_a_crash_in_every_call",
+            at_import("import time\ntime.sleep(4)", SOLUTION + CRASH_IN_EVERY_CALL),
+            CODE,
+            "ended",
+            seconds=30,  # imports until 10 s are spent (3 here), then fails at once
         ),
         # ---- symbolic answers and statistics
         Attack(

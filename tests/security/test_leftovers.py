@@ -2,8 +2,8 @@
 
 A first submission writes a secret token everywhere it can (working directory, HOME,
 /tmp, /var/tmp, /dev/shm, System V shared memory) and a second one looks for it.
-With seccomp off (so that the kill sweeps and rlimits are what stops them), a fork
-bomb, a double-forked daemon and a tmpfs fill are each followed by a fresh sandbox
+With seccomp and Landlock off (so that the kill sweeps and rlimits are what stops
+them), a fork bomb, a double-forked daemon and a tmpfs fill are each followed by a fresh sandbox
 that must see no other process of its uid and none of the files.
 """
 
@@ -109,8 +109,11 @@ def survey():
 
 @pytest.fixture(scope="module", params=LEVELS)
 def unfiltered_session(request) -> Iterator:
-    """A session without the seccomp layer: forks work, so the sweeps must do the job."""
-    session = start_session(request.param, Limits(call_timeout_s=2.0, seccomp=False))
+    """A session without the seccomp and Landlock layers: forks work and a sandbox may
+    write in /tmp at the process level, so the sweeps must do the job (and the survey may
+    list /proc and /tmp)."""
+    limits = Limits(call_timeout_s=2.0, seccomp=False, landlock=False)
+    session = start_session(request.param, limits)
     try:
         yield session
     finally:
