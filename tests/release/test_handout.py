@@ -58,7 +58,7 @@ def test_hidden_manifest_counts_the_hidden_checks(handout, handout_report):
     for exercise_id, count in manifest.items():
         assert count == COURSE.hidden_count(COURSE.find(exercise_id))
     hidden_source = (REPO / "hidden" / "ex4_5.py").read_text("utf-8")
-    assert manifest["ex4_5"] == hidden_source.count("@checks.check(") == 5
+    assert manifest["ex4_5"] == hidden_source.count("@checks.check(") == 6
 
 
 def test_student_pyproject_installs_grade_without_instructor_tool_sections(handout):

@@ -691,15 +691,15 @@ def attacks() -> list[Attack]:
             "left symbolic links",
         ),
         # ---- feeding the judge (each fails the checks that called, within the call's limit)
-        Attack("drip_bytes_on_the_result_channel", on_channel(DRIP), PARAM_VALUES, "within"),
-        Attack("npy_header_with_a_huge_shape", on_channel(HUGE_NPY), PARAM_VALUES, "claims"),
-        Attack("odd_numpy_scalars", on_channel(ODD_SCALARS), PARAM_VALUES, "numpy"),
-        Attack("tensor_whose_dtype_lies", on_channel(LYING_TENSOR), PARAM_VALUES, "reports dtype"),
-        Attack("frames_of_4096_huge_blobs", on_channel(MANY_HUGE_FRAMES), PARAM_VALUES, "id"),
+        Attack("drip_bytes_on_the_result_channel", on_channel(DRIP), PARAM_CALLS, "within"),
+        Attack("npy_header_with_a_huge_shape", on_channel(HUGE_NPY), PARAM_CALLS, "claims"),
+        Attack("odd_numpy_scalars", on_channel(ODD_SCALARS), PARAM_CALLS, "numpy"),
+        Attack("tensor_whose_dtype_lies", on_channel(LYING_TENSOR), PARAM_CALLS, "reports dtype"),
+        Attack("frames_of_4096_huge_blobs", on_channel(MANY_HUGE_FRAMES), PARAM_CALLS, "id"),
         Attack(
-            "a_header_of_300000_values", on_channel(FRAME_OF_MANY_VALUES), PARAM_VALUES, "values"
+            "a_header_of_300000_values", on_channel(FRAME_OF_MANY_VALUES), PARAM_CALLS, "values"
         ),
-        Attack("blobs_past_the_message_cap", on_channel(MANY_BIG_BLOBS), PARAM_VALUES, "bytes"),
+        Attack("blobs_past_the_message_cap", on_channel(MANY_BIG_BLOBS), PARAM_CALLS, "bytes"),
         Attack(
             "slow_import_then_a_crash_in_every_call",
             at_import("import time\ntime.sleep(4)", SOLUTION + CRASH_IN_EVERY_CALL),
