@@ -9,9 +9,13 @@ library prints can corrupt the protocol):
     -> {"id": 7, "workspace": "/tmp/.../alice", "exercises": ["ex4_5", "ex4_1"]}
     <- {"id": 7, "results": [ExerciseResult.to_dict(), ...]}   or   {"id": 7, "error": "..."}
 
-The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``.
-Heavy imports are paid once per worker; each submission's code still runs in
-its own freshly forked sandbox process.
+A job may add ``"hidden": false`` to grade without hidden checks and reference quiz
+answers (a course copy without them: each result then counts the hidden checks not
+run). The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``,
+or, when it cannot grade at all (``--isolation strict`` without namespaces, no
+course), ``{"ready": false, "error": "...", "kind": "IsolationUnavailable"}`` before
+it exits with status 2. Heavy imports are paid once per worker; each submission's
+code still runs in its own freshly forked sandbox process.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import TextIO
 
 from grader.api import Session
 from grader.catalog import Course
+from grader.errors import GraderError
 
 
 def main() -> None:
@@ -37,16 +42,15 @@ def main() -> None:
     channel = _private_stdout()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     _die_with_parent()
-    course = Course.locate(args.course)
-    with Session.start(device=args.device, isolation=args.isolation, course=course) as session:
-        _send(
-            channel,
-            {
-                "ready": True,
-                "device": session.device,
-                "isolation": session.isolation,
-            },
-        )
+    try:
+        course = Course.locate(args.course)
+        session = Session.start(device=args.device, isolation=args.isolation, course=course)
+        ready = {"ready": True, "device": session.device, "isolation": session.isolation}
+    except GraderError as exc:  # nothing can be graded here: say why, once
+        _send(channel, {"ready": False, "error": str(exc), "kind": type(exc).__name__})
+        sys.exit(2)
+    with session:
+        _send(channel, ready)
         for line in sys.stdin:
             _send(channel, _grade_job(session, json.loads(line)))
 
@@ -54,7 +58,8 @@ def main() -> None:
 def _grade_job(session: Session, job: dict) -> dict:
     try:
         exercises = [session.course.find(e) for e in job["exercises"]]
-        results = session.grade(exercises, Path(job["workspace"]), include_hidden=True)
+        hidden = bool(job.get("hidden", True))
+        results = session.grade(exercises, Path(job["workspace"]), include_hidden=hidden)
         return {"id": job["id"], "results": [r.to_dict() for r in results]}
     except Exception as exc:  # a grader bug: recorded for this submission, the batch goes on
         logging.getLogger(__name__).exception("job %s failed", job.get("id"))

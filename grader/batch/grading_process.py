@@ -1,0 +1,124 @@
+"""One grading process, seen from the process that owns it.
+
+    process = GradingProcess(device="cpu", isolation="auto", course_root="/srv/course")
+    ready = process.wait_ready(timeout_s=300)      # {"ready": True, "device": ..., ...}
+    process.send({"id": 1, "workspace": "/tmp/alice", "exercises": ["ex4_5"]})
+    answer = process.wait_message(timeout_s=600)   # {"id": 1, "results": [...]} or None
+
+The process is ``python -m grader.batch.worker`` (see that module for the JSON-lines
+protocol): a trusted judge with its own sandbox template, so torch, numpy, sympy and
+the course are imported once per process. The local pool multiplexes many of them
+(:meth:`read_available` after a ``select``); a Dask worker owns one and waits on it
+(:meth:`wait_message`). A message of None always means the process died, stalled or
+sent garbage: its owner kills it and starts another.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import time
+
+from grader.model import ExerciseResult
+
+READ_CHUNK = 1 << 16
+
+
+class GradingProcess:
+    """A started ``grader.batch.worker`` process and the job it is grading, if any."""
+
+    def __init__(self, device: str, isolation: str, course_root: str = "") -> None:
+        cmd = [sys.executable, "-m", "grader.batch.worker"]
+        cmd += ["--device", device, "--isolation", isolation]
+        cmd += ["--course", course_root] if course_root else []
+        # A session of its own: Ctrl-C in the terminal interrupts only its owner, which then
+        # stops it (no traceback from each worker); it still dies with the thread that started
+        # it (PR_SET_PDEATHSIG, see grader.batch.worker).
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self.fd = self.proc.stdout.fileno()
+        self.buffer = b""
+        self.ready: dict | None = None  # the process's first message, once read
+        self.job: object | None = None  # what its owner sent it last (None: idle)
+        self.started = 0.0  # time.monotonic() when that job was sent
+
+    def send(self, message: dict, job: object = None) -> None:
+        """Send one job line; ``job`` is what the owner wants back with the answer."""
+        self.job, self.started = job if job is not None else message, time.monotonic()
+        self.proc.stdin.write(json.dumps(message) + "\n")
+        self.proc.stdin.flush()
+
+    def read_available(self) -> list[dict | None]:
+        """Every complete message readable now (one read); ``[None]`` at end of file.
+
+        Call it only when the pipe is readable (it blocks otherwise). A line that is no
+        JSON object reads as None.
+        """
+        chunk = os.read(self.fd, READ_CHUNK)
+        if not chunk:
+            return [None]
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [_decode(line) for line in lines]
+
+    def wait_message(self, timeout_s: float) -> dict | None:
+        """The next message, or None if the process ends or says nothing for ``timeout_s``."""
+        pending: list[dict | None] = []
+        deadline = time.monotonic() + timeout_s
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.fd, selectors.EVENT_READ)
+            while not pending:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(timeout=left):
+                    return None
+                pending = self.read_available()
+        if len(pending) > 1:  # the protocol is one answer per job: more is garbage
+            return None
+        return pending[0]
+
+    def wait_ready(self, timeout_s: float) -> dict | None:
+        """The first message (``{"ready": ...}``), kept in :attr:`ready`; None if none came."""
+        self.ready = self.wait_message(timeout_s)
+        return self.ready
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Kill the process (its sandboxes die with it) and close the pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def outcome(message: dict | None, seconds: float) -> tuple[list[ExerciseResult], str]:
+    """(results, error) from a grading process's answer; None: it stopped after ``seconds``."""
+    if message is None:
+        return [], f"internal grader error: the grading worker stopped after {seconds:.0f} s"
+    if message.get("error"):
+        return [], str(message["error"])
+    return [ExerciseResult.from_dict(r) for r in message.get("results", [])], ""
+
+
+def _decode(line: bytes) -> dict | None:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None
