@@ -269,3 +269,28 @@ def test_strict_isolation_refuses_a_worker_without_namespaces(tmp_path):
     assert done.returncode == 2, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("grade: Dask worker tcp://") and "strict" in last, done.stderr
+
+
+def test_ctrl_c_during_a_cluster_batch_is_one_line_exit_130_and_stops_every_process(
+    slow_class, tmp_path
+):
+    subs, _ = slow_class
+    db = tmp_path / "dask.db"
+    proc = subprocess.Popen(
+        grade_cmd("batch", subs, "--db", db, "--cluster", "local:2", *EXERCISES),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    wait_for_rows(db, 1, proc)
+    helpers = psutil.Process(proc.pid).children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert stderr.splitlines()[-1].startswith("interrupted: every finished submission is saved")
+    assert stderr.count("interrupted") == 1 and "worker" not in stderr, stderr
+    _, alive = psutil.wait_procs(helpers, timeout=60)
+    assert not alive, f"left running after Ctrl-C: {alive}"

@@ -89,7 +89,8 @@ def parse_cluster(cluster: str) -> tuple[int, str]:
     local = _LOCAL.fullmatch(cluster)
     if local and int(local.group(1)) >= 1:
         return int(local.group(1)), ""
-    if cluster and not local and not any(c.isspace() for c in cluster) and ":" in cluster:
+    remote = not cluster.startswith("local") and ":" in cluster
+    if remote and not any(c.isspace() for c in cluster):
         return 0, cluster
     raise UsageError(
         f"--cluster {cluster!r}: expected local:N (N >= 1 workers on this machine) or a "

@@ -188,6 +188,8 @@ class GradingPlugin(WorkerPlugin):
         return process
 
     def _replace(self) -> None:
+        if self._closed:  # teardown killed it: the worker is closing, nothing to replace
+            return
         log.warning("restarting the grading process of Dask worker %s", self.address)
         if self._process is not None:
             self._process.kill()
