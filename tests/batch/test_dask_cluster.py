@@ -153,6 +153,8 @@ def test_a_worker_killed_with_sigkill_mid_batch_costs_nothing(cluster, slow_clas
     wait_for_rows(db, 1, proc)
     busy = [w for w, keys in cluster.processing().items() if keys]
     assert busy, "no task in flight to lose"
+    below = psutil.Process(pids[busy[0]]).children(recursive=True)  # its grading process...
+    assert below
     os.kill(pids[busy[0]], signal.SIGKILL)
     _, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr
@@ -160,6 +162,8 @@ def test_a_worker_killed_with_sigkill_mid_batch_costs_nothing(cluster, slow_clas
     assert checks_by_student(db) == expected
     cluster.wait_for_workers(2, timeout=120)  # the nanny replaced the killed worker
     assert busy[0] not in workers(cluster)
+    _, alive = psutil.wait_procs(below, timeout=60)
+    assert not alive, f"left running after their worker died: {alive}"
 
 
 EVIL = (

@@ -115,6 +115,7 @@ class DaskExecutor:
         self._client = None
         self._cluster = None
         self.settings = None
+        self._dask_log_level = logging.NOTSET
 
     def __enter__(self) -> DaskExecutor:
         try:
@@ -139,11 +140,14 @@ class DaskExecutor:
                     closing.close()
                 except Exception as problem:
                     log.debug("closing %s: %s", closing, problem)
+        logging.getLogger("distributed").setLevel(self._dask_log_level)
 
     # ------------------------------------------------------------------ starting
     def _connect(self) -> None:
         distributed = self._distributed
-        logging.getLogger("distributed").setLevel(logging.ERROR)  # one progress line, no chatter
+        dask_log = logging.getLogger("distributed")
+        self._dask_log_level = dask_log.level
+        dask_log.setLevel(logging.ERROR)  # the progress line, not Dask's chatter (restored)
         if self._workers:
             self._cluster = distributed.LocalCluster(
                 n_workers=self._workers,
