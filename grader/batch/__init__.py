@@ -3,6 +3,9 @@
 submissions.py   a folder of student work -> normalized workspaces + content hashes
 archive.py       safe reading of one student's .zip (no zip slip, no zip bombs)
 gradebook.py     the SQLite gradebook: one transaction per finished submission
+scheduler.py     run_batch: grade what is pending, record each result as it comes
+executors/       where grading happens: the local pool (default) or a Dask cluster
+grading_process.py / worker.py   the trusted grading process both executors run
 stats.py         per-exercise distributions and the most-failed checks
 demo_class.py    a seeded synthetic class for demos and benchmarks
 """
