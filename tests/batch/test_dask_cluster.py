@@ -298,3 +298,16 @@ def test_ctrl_c_during_a_cluster_batch_is_one_line_exit_130_and_stops_every_proc
     assert stderr.count("interrupted") == 1 and "worker" not in stderr, stderr
     _, alive = psutil.wait_procs(helpers, timeout=60)
     assert not alive, f"left running after Ctrl-C: {alive}"
+
+
+def test_device_cuda_refuses_a_cluster_without_gpu_workers(cluster, tmp_path):
+    subs = make_class(tmp_path / "subs", 1)
+    db = tmp_path / "g.db"
+    flags = ("--cluster", address(cluster), "--trusted-workers", "--device", "cuda")
+    done = run("batch", subs, "--db", db, *flags, *EXERCISES)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "grade: --device cuda: no worker of the cluster declares a GPU resource (start GPU "
+        "workers with `dask worker ADDRESS --nthreads 1 --resources GPU=1`)"
+    )
+    assert rows_per_student(db) == {}

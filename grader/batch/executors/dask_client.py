@@ -184,9 +184,9 @@ class DaskExecutor:
             submission_timeout_s=options.submission_timeout_s,
             local=bool(self._workers),
         )
+        self._expect_gpu_workers()
         bundle = course_bundle(course, trusted=self.trusted)
         self._client.register_plugin(GradingPlugin(self.settings, bundle))
-        self._expect_gpu_workers()
 
     def _expect_gpu_workers(self) -> None:
         """With ``--device cuda``, refuse a cluster none of whose workers declares a GPU."""

@@ -110,7 +110,7 @@ class GradingPlugin(WorkerPlugin):
 
     def teardown(self, worker) -> None:
         """Stop the grading process and remove the course copy (a task still waiting on
-        the process gets None: its submission is re-run by whoever still wants it)."""
+        the process returns the stopped-worker error; nothing starts another process)."""
         self._closed = True
         process, self._process = getattr(self, "_process", None), None
         if process is not None:
