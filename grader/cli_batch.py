@@ -56,6 +56,19 @@ log = logging.getLogger(__name__)
     show_default=True,
     help="Sandbox: strongest available; strict = namespaces or refuse; process = fallback.",
 )
+@click.option(
+    "--cluster",
+    default="",
+    metavar="local:N|ADDRESS",
+    help="Grade on Dask: local:N workers here, or a scheduler (tcp://HOST:8786). "
+    "Needs pip install 'grader[dask]'; see docs/scale.md.",
+)
+@click.option(
+    "--trusted-workers",
+    is_flag=True,
+    help="Send hidden checks and solutions to the --cluster workers (default: public "
+    "checks only, graded as a separate grader version); local:N is always trusted.",
+)
 def batch_command(
     submissions: Path,
     db: Path,
@@ -64,6 +77,8 @@ def batch_command(
     regrade: bool,
     device: str,
     isolation: str,
+    cluster: str,
+    trusted_workers: bool,
 ) -> None:
     """Grade every submission in SUBMISSIONS (folders, .zip files or single files).
 
@@ -76,8 +91,8 @@ def batch_command(
     course = current_course()
     exercises = _exercises(course, exercise_ids)
     ids = [e.id for e in exercises]
-    _require_isolation(isolation, [submissions, db])
-    version = grader_version(course)
+    _require_isolation(isolation, cluster, [submissions, db])
+    version = grader_version(course) + _cluster_version(cluster, trusted_workers)
     staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
         with Gradebook(db) as gradebook:  # a --db that is no gradebook is refused first
@@ -98,6 +113,8 @@ def batch_command(
                 isolation=isolation,
                 grader_version=version,
                 course_root=str(course.root),
+                cluster=cluster,
+                trusted_workers=trusted_workers,
             )
             summary = _run_with_progress(todo, exercises, gradebook, options)
     except KeyboardInterrupt:
@@ -121,19 +138,43 @@ def _exercises(course, exercise_ids: tuple[str, ...]) -> list:
     return chosen
 
 
-def _require_isolation(isolation: str, private: list[Path]) -> None:
-    """Refuse at once when --isolation strict cannot be had, before any worker starts;
-    warn when the level chosen lets student code read one of ``private`` (the submissions
-    folder, the gradebook).
+def _require_isolation(isolation: str, cluster: str, private: list[Path]) -> None:
+    """Refuse at once when --isolation strict cannot be had, before any worker starts
+    (on a Dask cluster each worker checks for itself when it joins); locally, warn when
+    the level chosen lets student code read one of ``private`` (the submissions folder,
+    the gradebook).
 
     Raises:
         IsolationUnavailable: namespaces are unavailable here (exit code 2).
     """
     from grader.sandbox.isolation import choose, exposure_warning
 
+    if cluster:
+        return
     warning = exposure_warning(choose(isolation), private)
     if warning:
         log.warning("%s", warning)
+
+
+def _cluster_version(cluster: str, trusted_workers: bool) -> str:
+    """What marks a grade made without hidden checks (untrusted --cluster workers): its
+    rows are another grader version, so a full run later grades them again.
+
+    Raises:
+        UsageError: a malformed --cluster; ClusterUnavailable: Dask is not installed.
+    """
+    if not cluster:
+        return ""
+    from grader.batch.executors.dask_client import (
+        PUBLIC_ONLY,
+        import_distributed,
+        is_public_only,
+        parse_cluster,
+    )
+
+    parse_cluster(cluster)
+    import_distributed()
+    return PUBLIC_ONLY if is_public_only(cluster, trusted_workers) else ""
 
 
 def _run_with_progress(

@@ -5,6 +5,7 @@
     │   ├── UnknownExercise          an id or alias that names no exercise
     │   ├── IsolationUnavailable     --isolation strict where namespaces are unavailable
     │   ├── NotAGradebook            --db names a file that is not a gradebook
+    │   ├── ClusterUnavailable       --cluster: no Dask installed, unreachable, or lost mid-batch
     │   └── ReleaseRefused           the leak audit found instructor-only material
     ├── CourseError                  the course itself is malformed (exit code 2): the message
     │                                names the file (a check, a stub, exercise.toml, course.toml)
@@ -46,6 +47,11 @@ class IsolationUnavailable(UsageError):
 
 class NotAGradebook(UsageError):
     """A file given as the gradebook is not one (not SQLite, another schema, newer version)."""
+
+
+class ClusterUnavailable(UsageError):
+    """The Dask cluster of ``--cluster`` cannot be used: Dask is not installed, the
+    scheduler cannot be reached, or it was lost mid-batch (what finished is saved)."""
 
 
 class ReleaseRefused(UsageError):

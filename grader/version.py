@@ -33,6 +33,21 @@ def grader_version(course: Course) -> str:
     return f"{_package_version()}+{digest.hexdigest()[:12]}"
 
 
+@cache
+def engine_digest() -> str:
+    """A hash of the engine's own files (the ``grader`` package, nothing of a course).
+
+    Two machines (the instructor's and a Dask worker) run the same engine exactly when
+    their digests are equal.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(_files(package)):
+        digest.update(str(path.relative_to(package)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return f"{_package_version()}+{digest.hexdigest()[:12]}"
+
+
 def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []

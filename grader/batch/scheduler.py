@@ -1,42 +1,41 @@
-"""Grade many submissions in parallel worker processes, recording each as it finishes.
+"""Grade many submissions in parallel, recording each as it finishes.
 
     summary = run_batch(submissions, course.exercises(), gradebook, BatchOptions(jobs=2))
 
-Each worker (:mod:`grader.batch.worker`) is a trusted judge process with its own
-sandbox template, so torch is imported once per worker, not per submission. A
-finished submission is written to the gradebook in its own transaction before
-the next one is handed out, so an interrupted batch loses only what was in
-flight. A worker that dies or stalls past ``submission_timeout_s`` is replaced;
-its submission is recorded with an error, and the batch goes on. Workers run in
-sessions of their own, so a Ctrl-C reaches only the caller's process, as a
-KeyboardInterrupt that stops the pool.
+Where the grading happens is an executor's business (:mod:`grader.batch.executors`):
+local worker processes by default, a Dask cluster with ``cluster``. Either way a
+finished submission is written to the gradebook here, by this one trusted process,
+in its own transaction as soon as it comes back, so an interrupted batch loses only
+what was in flight. A submission whose grading failed for the grader's own reasons
+(a worker that died or stalled) is recorded with an error, and the batch goes on.
+A Ctrl-C reaches only this process, as a KeyboardInterrupt that stops the executor.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import selectors
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from grader.batch.executors import Graded, open_executor
 from grader.batch.gradebook import Gradebook
 from grader.batch.submissions import Submission
 from grader.exercise import Exercise
-from grader.model import ExerciseResult
 
 log = logging.getLogger(__name__)
-
-WORKER_GRACE_S = 10.0  # an idle worker ends within a second of end of input
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How to run a batch: parallel workers, device, and a per-submission watchdog."""
+    """How to run a batch: where, on which device, and a per-submission watchdog.
+
+    ``cluster``: empty for the local pool of ``jobs`` processes, ``local:N`` for a Dask
+    LocalCluster of N workers, or a Dask scheduler's address (``tcp://HOST:8786``).
+    ``trusted_workers``: ship hidden checks and solutions to a remote cluster's
+    workers (a ``local:N`` cluster is this machine: always trusted); without it they
+    grade the public checks only (see docs/scale.md).
+    """
 
     jobs: int = 2
     device: str = "auto"
@@ -44,6 +43,8 @@ class BatchOptions:
     submission_timeout_s: float = 600.0
     grader_version: str = ""
     course_root: str = ""  # the course workers grade with (default: the one they find)
+    cluster: str = ""
+    trusted_workers: bool = False
 
 
 @dataclass
@@ -74,32 +75,27 @@ def run_batch(
     pending = []
     for sub in submissions:
         if not sub.gradable:
-            _record(gradebook, sub, [], options, summary, "", progress)
+            _record(gradebook, Graded(sub, device="-", isolation=""), options, summary, progress)
         else:
             pending.append(sub)
     if pending:
-        with _Pool(min(options.jobs, len(pending)), options) as pool:
-            for sub, results, error, device, isolation in pool.grade(pending, exercises):
-                results = sub.with_problems(results)
-                summary.devices.add(device)
-                _record(
-                    gradebook, sub, results, options, summary, isolation, progress, error, device
-                )
+        with open_executor(options, len(pending)) as executor:
+            for graded in executor.grade(pending, exercises):
+                _record(gradebook, graded, options, summary, progress)
     summary.wall_seconds = time.monotonic() - started
     return summary
 
 
 def _record(
     gradebook: Gradebook,
-    sub: Submission,
-    results: list[ExerciseResult],
+    graded: Graded,
     options: BatchOptions,
     summary: BatchSummary,
-    isolation: str,
     progress: Progress | None,
-    error: str = "",
-    device: str = "",
 ) -> None:
+    """Write one submission's grade in its own transaction, then count and report it."""
+    sub, error = graded.submission, graded.error
+    results = sub.with_problems(graded.results)
     problems = list(sub.problems) + ([error] if error else [])
     gradebook.record(
         sub.student_id,
@@ -107,171 +103,13 @@ def _record(
         options.grader_version,
         results,
         problems,
-        device=device or "-",
-        isolation=isolation,
+        device=graded.device or "-",
+        isolation=graded.isolation,
     )
+    if sub.gradable:
+        summary.devices.add(graded.device)
     summary.graded += 1
     summary.errors += bool(problems and (error or not sub.gradable))
     summary.check_seconds += sum(c.duration_s for r in results for c in r.results)
     if progress:
         progress(sub, "error" if error or not sub.gradable else "graded")
-
-
-class _Worker:
-    """One worker process and the submission it is grading."""
-
-    def __init__(self, options: BatchOptions) -> None:
-        cmd = [sys.executable, "-m", "grader.batch.worker"]
-        cmd += ["--device", options.device, "--isolation", options.isolation]
-        cmd += ["--course", options.course_root] if options.course_root else []
-        # A session of its own: Ctrl-C in the terminal interrupts only the scheduler, which
-        # then stops the workers itself (no traceback from each worker); a worker still dies
-        # with the scheduler (PR_SET_PDEATHSIG, see grader.batch.worker).
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None,
-            text=True,
-            bufsize=1,
-            start_new_session=True,
-        )
-        self.fd = self.proc.stdout.fileno()
-        self.buffer = b""
-        self.ready: dict | None = None
-        self.job: Submission | None = None
-        self.started = 0.0
-
-    def send(self, job_id: int, sub: Submission, exercises: Sequence[Exercise]) -> None:
-        self.job, self.started = sub, time.monotonic()
-        ids = [e.id for e in exercises]  # ids on the wire; the worker finds them in its course
-        line = {"id": job_id, "workspace": str(sub.workspace), "exercises": ids}
-        self.proc.stdin.write(json.dumps(line) + "\n")
-        self.proc.stdin.flush()
-
-    def kill(self, grace: float = 0.0) -> None:
-        """End the worker: with ``grace``, close its input and give it that long to finish
-        on its own (its session then removes its sandbox files); then SIGKILL."""
-        if grace > 0 and self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-                self.proc.wait(timeout=grace)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
-
-
-class _Pool:
-    """Worker processes fed one submission at a time."""
-
-    def __init__(self, size: int, options: BatchOptions) -> None:
-        self._options = options
-        self._selector = selectors.DefaultSelector()
-        self._workers = [self._spawn() for _ in range(max(size, 1))]
-
-    def __enter__(self) -> _Pool:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        grace = WORKER_GRACE_S if exc_type is None else 0.0  # Ctrl-C: at once
-        for worker in self._workers:
-            self._selector.unregister(worker.fd)
-            worker.kill(grace)
-        self._selector.close()
-
-    def grade(self, subs: Sequence[Submission], exercises: Sequence[Exercise]):
-        """Yield (submission, results, error, device, isolation) as each one finishes."""
-        queue = list(reversed(subs))
-        job_ids = iter(range(1, 1 << 62))
-        busy = 0
-        for worker in self._workers:
-            busy += self._feed(worker, queue, job_ids, exercises)
-        while busy:
-            for worker, message in self._next_messages():
-                sub, outcome = worker.job, self._outcome(worker, message)
-                worker.job = None
-                if message is None:
-                    worker = self._replace(worker)
-                busy -= 1
-                busy += self._feed(worker, queue, job_ids, exercises)
-                yield (
-                    sub,
-                    *outcome,
-                    (worker.ready or {}).get("device", "?"),
-                    (worker.ready or {}).get("isolation", "?"),
-                )
-
-    def _feed(self, worker: _Worker, queue: list, job_ids, exercises) -> int:
-        if not queue:
-            return 0
-        worker.send(next(job_ids), queue.pop(), exercises)
-        return 1
-
-    def _next_messages(self) -> list[tuple[_Worker, dict | None]]:
-        """Block until some busy worker answers, dies, or runs past the watchdog.
-
-        A message of None means the worker died (or sent garbage) and must be replaced.
-        """
-        messages = []
-        for key, _ in self._selector.select(timeout=1.0):
-            worker = key.data
-            for message in self._read(worker):
-                if message is not None and "log" in message:  # a worker's warning, logged here
-                    level = logging.ERROR if message["log"] == "error" else logging.WARNING
-                    log.log(level, "%s", message.get("message", ""))
-                elif message is not None and "ready" in message:
-                    worker.ready = message
-                elif worker.job is not None:
-                    messages.append((worker, message))
-                elif message is None:  # an idle worker died: replace it quietly
-                    self._replace(worker)
-                    break
-        now = time.monotonic()
-        for worker in self._workers:
-            overdue = now - worker.started > self._options.submission_timeout_s
-            if worker.job is not None and overdue and all(w is not worker for w, _ in messages):
-                messages.append((worker, None))
-        return messages
-
-    def _read(self, worker: _Worker) -> list[dict | None]:
-        """Every complete message now readable from ``worker``; [None] at end of file."""
-        chunk = os.read(worker.fd, 1 << 16)
-        if not chunk:
-            return [None]
-        worker.buffer += chunk
-        *lines, worker.buffer = worker.buffer.split(b"\n")
-        messages: list[dict | None] = []
-        for line in lines:
-            try:
-                messages.append(json.loads(line))
-            except ValueError:
-                messages.append(None)
-        return messages
-
-    def _outcome(self, worker: _Worker, message: dict | None) -> tuple[list, str]:
-        if message is None:
-            seconds = time.monotonic() - worker.started
-            return [], f"internal grader error: the grading worker stopped after {seconds:.0f} s"
-        if message.get("error"):
-            return [], str(message["error"])
-        return [ExerciseResult.from_dict(r) for r in message.get("results", [])], ""
-
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._options)
-        self._selector.register(worker.fd, selectors.EVENT_READ, worker)
-        return worker
-
-    def _replace(self, worker: _Worker) -> _Worker:
-        log.warning("restarting a grading worker")
-        self._selector.unregister(worker.fd)
-        worker.kill()
-        fresh = self._spawn()
-        self._workers[self._workers.index(worker)] = fresh
-        return fresh

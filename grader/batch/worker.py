@@ -9,12 +9,17 @@ library prints can corrupt the protocol):
     -> {"id": 7, "workspace": "/tmp/.../alice", "exercises": ["ex4_5", "ex4_1"]}
     <- {"id": 7, "results": [ExerciseResult.to_dict(), ...]}   or   {"id": 7, "error": "..."}
 
-The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``. A
-warning logged in the worker goes to the scheduler as ``{"log": "warning", "message":
-...}`` (never onto the shared stderr, where every worker would repeat it in the middle of
-the progress bar); the scheduler logs it once in the batch's own process.
-Heavy imports are paid once per worker; each submission's code still runs in
-its own freshly forked sandbox process.
+The first line it writes is ``{"ready": true, "device": ..., "isolation": ...}``,
+or, when it cannot grade at all (``--isolation strict`` without namespaces, no
+course), ``{"ready": false, "error": "...", "kind": "IsolationUnavailable"}`` before
+it exits with status 2. A job may add ``"hidden": false`` to grade without hidden checks
+and reference quiz answers (a course copy without them: each result then counts the
+hidden checks not run). A warning logged in the worker goes to the scheduler as
+``{"log": "warning", "message": ...}`` (never onto the shared stderr, where every worker
+would repeat it in the middle of the progress bar); the scheduler logs it once in the
+batch's own process. Heavy imports are paid once per worker (torch's lazy imports
+too: its template is warm); each submission's code still runs in its own freshly forked
+sandbox process.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import TextIO
 
 from grader.api import Session
 from grader.catalog import Course
+from grader.errors import GraderError
 
 
 def main() -> None:
@@ -40,19 +46,18 @@ def main() -> None:
     channel = _private_stdout()
     logging.basicConfig(level=logging.WARNING, handlers=[_Forward(channel)])
     _die_with_parent()
-    course = Course.locate(args.course)
-    # warm: torch's lazy imports are paid once by this worker's template, not per submission.
-    with Session.start(
-        device=args.device, isolation=args.isolation, course=course, warm=True
-    ) as session:
-        _send(
-            channel,
-            {
-                "ready": True,
-                "device": session.device,
-                "isolation": session.isolation,
-            },
+    try:
+        course = Course.locate(args.course)
+        # warm: torch's lazy imports are paid once by this worker's template, not per submission.
+        session = Session.start(
+            device=args.device, isolation=args.isolation, course=course, warm=True
         )
+        ready = {"ready": True, "device": session.device, "isolation": session.isolation}
+    except GraderError as exc:  # nothing can be graded here: say why, once
+        _send(channel, {"ready": False, "error": str(exc), "kind": type(exc).__name__})
+        sys.exit(2)
+    with session:
+        _send(channel, ready)
         for line in sys.stdin:
             _send(channel, _grade_job(session, json.loads(line)))
 
@@ -60,7 +65,8 @@ def main() -> None:
 def _grade_job(session: Session, job: dict) -> dict:
     try:
         exercises = [session.course.find(e) for e in job["exercises"]]
-        results = session.grade(exercises, Path(job["workspace"]), include_hidden=True)
+        hidden = bool(job.get("hidden", True))
+        results = session.grade(exercises, Path(job["workspace"]), include_hidden=hidden)
         return {"id": job["id"], "results": [r.to_dict() for r in results]}
     except Exception as exc:  # a grader bug: recorded for this submission, the batch goes on
         logging.getLogger(__name__).exception("job %s failed", job.get("id"))
