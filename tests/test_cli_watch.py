@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from support import REPO, reference_answers, solution_text, stub_text
+from support import COURSE, REPO, reference_answers, solution_text, stub_text
 
 from grader.cli_watch import snapshot, wait_for_change
 
@@ -63,16 +63,21 @@ def test_each_save_prints_a_new_result_and_ctrl_c_exits_130(tmp_path):
     (tmp_path / "answers").mkdir()
     code, answers = tmp_path / "exercises" / "ex4_5.py", tmp_path / "answers" / "ex4_5.toml"
     code.write_text(stub_text("ex4_5"), encoding="utf-8")
+    exercise = COURSE.find("ex4_5")
+    code_points = exercise.public_checks().max_points  # hidden checks do not run here
+    full = code_points + sum(q.points for q in exercise.questions())
     watcher = Watcher(tmp_path)
     try:
         first = watcher.next_result()
-        assert "Score: 0/15" in first
+        assert f"Score: 0/{full:g}" in first
         code.write_text(solution_text("ex4_5"), encoding="utf-8")  # save 1: the code
         second = watcher.next_result()
-        assert "saved: exercises/ex4_5.py" in second and "Score: 8/15" in second
+        assert (
+            "saved: exercises/ex4_5.py" in second and f"Score: {code_points:g}/{full:g}" in second
+        )
         answers.write_text(reference_answers("ex4_5"), encoding="utf-8")  # save 2: the quiz
         third = watcher.next_result()
-        assert "saved: answers/ex4_5.toml" in third and "Score: 15/15" in third
+        assert "saved: answers/ex4_5.toml" in third and f"Score: {full:g}/{full:g}" in third
     finally:
         status, stderr = watcher.stop()
     assert status == 130
