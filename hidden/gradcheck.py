@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import CheckSet, Visibility, fail, load_reference
+from grader import CheckSet, TensorData, Visibility, describe, fail, load_reference
 from grader.course.gradcheck import checker, judging, logistic
 from grader.course.gradcheck.checker import Bug, planted_bug_reports, run_check
 from grader.course.gradcheck.functions import Smooth, random_smooth
@@ -108,6 +108,54 @@ def check_gradient_names_the_broken_coordinate_of_a_tensor(sub) -> None:
 
 
 PASS_EPS = "pass eps on to numerical_grad: a large ε leaves a large truncation error"
+
+
+@checks.check(points=1)
+def numerical_and_one_sided_defaults_are_eps_1e_5(sub) -> None:
+    """numerical_grad and one_sided_grad called without eps use eps=1e-5"""
+    smooth, theta = hidden_case(212, (5,))
+    for func in ("numerical_grad", "one_sided_grad"):
+        # The student's own result with eps=1e-5 given: only the default is judged here.
+        explicit, _, _ = gradient_of(sub, func, smooth, theta, 1e-5)
+        default, _, where = gradient_of(sub, func, smooth, theta, None)
+        same_as_default(default, explicit, where, f"{func}(f, θ, eps=1e-05)", "eps=1e-5")
+
+
+@checks.check(points=1)
+def check_gradient_defaults_are_the_contracts(sub) -> None:
+    """check_gradient called without eps and tol uses eps=1e-5 and tol=1e-6"""
+    smooth, theta = hidden_case(211, (6,))
+    for bug in (None, Bug((2,), shift=1e-3)):  # right, and a relative error near 1e-4
+        explicit, _ = run_check(sub, smooth, theta, bug, eps=1e-5, tol=1e-6)
+        default, where = run_check(sub, smooth, theta, bug, eps=None, tol=None)
+        same_as_default(
+            default, explicit, where, "the same call with eps=1e-05, tol=1e-06",
+            "eps=1e-5 and tol=1e-6",
+        )  # fmt: skip
+
+
+def same_as_default(default, explicit, where: str, other: str, defaults: str) -> None:
+    """The call without the optional arguments must give what the explicit one gave."""
+    if not _same(default, explicit):
+        fail(where, f"what {other} returns", describe(default), f"the defaults are {defaults}")
+
+
+def _same(a, b) -> bool:
+    """Equal plain data: arrays element by element (nan equal to nan), sequences in order."""
+    if isinstance(a, TensorData) and isinstance(b, TensorData):
+        return (a.dtype, a.device) == (b.dtype, b.device) and _same(a.array, b.array)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        )
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, TensorData | np.ndarray) or isinstance(b, TensorData | np.ndarray):
+        return False
+    return type(a) is type(b) and bool(a == b or (a != a and b != b))
 
 
 @checks.check(points=1)

@@ -42,6 +42,10 @@ from grader.sandbox import landlock
 
 log = logging.getLogger(__name__)
 
+#: This interpreter, as an absolute path without `..` (inside the namespaces only bound
+#: folders exist, so a path through an unbound one, e.g. `tests/../.venv`, would not).
+PYTHON = os.path.abspath(sys.executable)
+
 CHOICES = ("auto", "strict", "process")
 NAMESPACES, PROCESS = "namespaces", "process"
 SANDBOX_UID = 65534  # "nobody": the uid inside (and, from root, outside) the namespaces
@@ -327,7 +331,7 @@ def _bwrap_candidates(bwrap: str, public: tuple[str, ...]) -> list[Plan]:
     sources = [src for src, _dst in binds]
     staged = [(f"/tmp/{i}", dst) for i, (_src, dst) in enumerate(binds)]
     launcher = [
-        sys.executable,
+        PYTHON,
         "-I",
         "-S",
         str(Path(__file__).with_name("launch.py")),
@@ -376,7 +380,7 @@ def _sized(features: str, size: int) -> list[str]:
 
 def _env_args() -> list[str]:
     env = sandbox_environment()
-    path = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
+    path = f"{Path(PYTHON).parent}:/usr/local/bin:/usr/bin:/bin"
     env.update(HOME="/tmp", TMPDIR="/tmp", USER="nobody", LOGNAME="nobody", PATH=path)
     return [arg for key, value in sorted(env.items()) for arg in ("--setenv", key, value)]
 
@@ -483,7 +487,7 @@ def _smoke(plan: Plan) -> str | None:
     """Start this Python under the plan; None when it worked, else the last line of the failure."""
     try:
         done = subprocess.run(
-            [*plan.prefix, sys.executable, "-I", "-S", "-c", "pass"],
+            [*plan.prefix, PYTHON, "-I", "-S", "-c", "pass"],
             capture_output=True,
             text=True,
             timeout=30,

@@ -17,7 +17,6 @@ import logging
 import select
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -105,7 +104,7 @@ class Zygote:
             if chosen.landlock:
                 config["landlock"] = iso.landlock_policy(copy.root).to_dict()
         tail = [package_parent, json.dumps(config)]
-        command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
+        command = [*plan.prefix, iso.PYTHON, "-c", _BOOTSTRAP, "{fd}", *tail]
         try:
             return cls(command, env, limits, chosen, warm, copy)
         except BaseException:

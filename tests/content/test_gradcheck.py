@@ -42,6 +42,7 @@ CODE_CHECKS = {
     "one_sided_grad_on_hidden_shapes", "one_sided_grad_leaves_theta_unchanged",
     "relative_error_on_other_shapes", "check_gradient_names_the_broken_coordinate_of_a_tensor",
     "check_gradient_honours_eps_and_tol", "logistic_gradient_passes_the_graders_gradient_check",
+    "numerical_and_one_sided_defaults_are_eps_1e_5", "check_gradient_defaults_are_the_contracts",
 }  # fmt: skip
 QUIZ_KEYS = ("two_sided_cube", "one_sided_cube", "error_orders", "when_not_to_use")
 
@@ -57,7 +58,7 @@ def test_reference_solution_scores_full_marks(grade_source):
     result = grade_source("gradcheck", solution_text("gradcheck"), reference_answers("gradcheck"))
     assert set(by_name(result)) == CODE_CHECKS | set(QUIZ_KEYS)
     assert not_passed(result.results) == []
-    assert result.score == result.max_score == 33
+    assert result.score == result.max_score == 35
 
 
 def test_stub_scores_zero_without_errors(grade_source):
@@ -72,7 +73,7 @@ def test_stub_scores_zero_without_errors(grade_source):
 
 def test_cli_solution_full_marks():
     report = cli_solution_report("gradcheck")
-    assert report["score"] == report["max_score"] == 33
+    assert report["score"] == report["max_score"] == 35
 
 
 # ----------------------------------------------------------------------------- wrong versions
@@ -729,3 +730,30 @@ def test_the_answers_template_is_generated_from_the_questions():
 
     template = (COURSE.root / "answers" / "gradcheck.toml").read_text(encoding="utf-8")
     assert template == render_template("gradcheck", QUESTIONS)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "check"),
+    [
+        (
+            "def numerical_grad(f, theta, eps=1e-5):",
+            "def numerical_grad(f, theta, eps=1e-2):",
+            "numerical_and_one_sided_defaults_are_eps_1e_5",
+        ),
+        (
+            "def one_sided_grad(f, theta, eps=1e-5):",
+            "def one_sided_grad(f, theta, eps=1e-2):",
+            "numerical_and_one_sided_defaults_are_eps_1e_5",
+        ),
+        (
+            "eps=1e-5, tol=1e-6):",
+            "eps=1e-5, tol=0.0):",
+            "check_gradient_defaults_are_the_contracts",
+        ),
+    ],
+    ids=["numerical-default-eps", "one-sided-default-eps", "check-gradient-default-tol"],
+)
+def test_a_wrong_default_loses_only_the_defaults_check(grade_source, old, new, check):
+    result = grade_source("gradcheck", apply_edits("gradcheck", [(old, new)]))
+    failed = {name for name, r in code_results(result).items() if r.status is not Status.PASSED}
+    assert failed == {check}, failed
