@@ -97,8 +97,7 @@ def _figure(figure: Figure, key: str, links: Mapping[str, str] | None) -> str:
         return f"  *Plot: {title} (in the HTML version of this page)*"
     if key not in links:
         return f"  *Plot: {title} (could not be drawn)*"
-    alt = title.replace("]", "").replace("[", "")
-    return f"  ![{alt}]({links[key]})"
+    return f"  ![{title}]({links[key]})"  # brackets in the title are escaped by md()
 
 
 def md(text: str) -> str:
