@@ -136,16 +136,11 @@ def _summary(page: Page) -> list[str]:
 
 
 def _score_row(section: Section) -> str:
-    earned, _, total = section.score.partition("/")
-    share = float(earned) / float(total) if float(total) else 0.0
-    status = "all passed" if section.all_passed else f"{section.failures} to fix"
-    if section.errors:
-        status = "problem with the files"
     return (
         f'<tr><td><a href="#{section.anchor}">{_esc(section.exercise)}</a></td>'
         f'<td class="num">{_esc(section.score)}</td>'
-        f'<td><div class="bar" aria-hidden="true"><span style="width:{share:.0%}"></span>'
-        f"</div></td><td>{status}</td></tr>"
+        f'<td><div class="bar" aria-hidden="true"><span style="width:{section.share:.0%}"></span>'
+        f"</div></td><td>{section.status}</td></tr>"
     )
 
 

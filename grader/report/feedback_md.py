@@ -49,11 +49,7 @@ def render(page: Page, links: Mapping[str, str] | None = None) -> str:
 def _summary(page: Page) -> list[str]:
     out = ["## Summary", "", f"**Total: {md(page.total)}**", ""]
     out += [f"- Problem: {md(problem)}" for problem in page.problems]
-    for section in page.sections:
-        status = "all passed" if section.all_passed else f"{section.failures} to fix"
-        if section.errors:
-            status = "problem with the files"
-        out.append(f"- {md(section.exercise)}: {md(section.score)}, {status}")
+    out += [f"- {md(s.exercise)}: {md(s.score)}, {s.status}" for s in page.sections]
     if page.fix_first:
         out += ["", "### What to fix first", ""]
         for item in page.fix_first:

@@ -82,6 +82,7 @@ class Section:
 
     exercise: str
     score: str
+    share: float  # of the points scored here, 0..1
     later: str
     errors: tuple[str, ...]
     notes: tuple[str, ...]
@@ -94,6 +95,13 @@ class Section:
     def failures(self) -> int:
         """How many checks failed (a grader error is not the student's to fix)."""
         return sum(c.status is Status.FAILED for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        """The exercise in a few words, for the summary."""
+        if self.errors:
+            return "problem with the files"
+        return "all passed" if self.all_passed else f"{self.failures} to fix"
 
 
 @dataclass(frozen=True)
@@ -118,10 +126,6 @@ class Page:
     sections: tuple[Section, ...]
     fix_first: tuple[FixItem, ...]
     more_to_fix: int
-
-    @property
-    def figure_count(self) -> int:
-        return sum(len(c.figures) for s in self.sections for c in s.checks)
 
 
 def build_page(sub: GradedSubmission, disclose_hidden: bool = False) -> Page:
@@ -160,6 +164,7 @@ def _section(
     return Section(
         exercise=result.exercise,
         score=f"{num(result.score)}/{num(result.max_score)}",
+        share=min(max(result.score / result.max_score, 0.0), 1.0) if result.max_score else 0.0,
         later=graded_later(result.deferred_points, result.hidden_not_run),
         errors=result.errors,
         notes=result.notes,

@@ -117,7 +117,7 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
-    "grid.alpha": 0.35,
+    "grid.alpha": 0.3,
     "legend.frameon": False,
     "path.simplify": True,
     "text.usetex": False,
