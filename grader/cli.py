@@ -163,6 +163,12 @@ def _grading_options(func):
             help="Sandbox: strongest available; strict = namespaces or refuse; process = fallback.",
         ),
         click.option("-v", "--verbose", is_flag=True, help="Show messages of passed checks too."),
+        click.option(
+            "--report",
+            type=click.Path(dir_okay=False, writable=True, path_type=Path),
+            help="Also write your feedback page, with the plots of your runs, to this file "
+            "(HTML; Markdown with the plots beside it if it ends in .md).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -278,6 +284,7 @@ def _run(
     device: str,
     isolation: str,
     verbose: bool,
+    report: Path | None,
 ) -> None:
     setup_logging()
     if submission and solution:
@@ -297,7 +304,27 @@ def _run(
         session.close()
         shutil.rmtree(scratch, ignore_errors=True)
     _print(results, exercises, all_exercises, as_json, verbose)
+    if report:
+        _write_report(results, report, _whose(submission, solution))
     sys.exit(_exit_code(results))
+
+
+def _whose(submission: Path | None, solution: bool) -> str:
+    """Who a local report is for, as its heading says it."""
+    if solution:
+        return "the reference solution"
+    return submission.name if submission else "your work"
+
+
+def _write_report(results: list[ExerciseResult], path: Path, student: str) -> None:
+    """``--report``: the feedback page of this run (see grader.report.feedback)."""
+    from grader.report.feedback import write_report
+
+    try:
+        write_report(results, path, student=student)
+    except OSError as exc:
+        raise UsageError(f"--report {path}: cannot write it ({exc.strerror or exc})") from exc
+    click.echo(f"wrote your feedback page to {path}", err=True)
 
 
 def _watch(
@@ -310,6 +337,7 @@ def _watch(
     device: str,
     isolation: str,
     verbose: bool,
+    report: Path | None,
 ) -> None:
     """``grade ID --watch``: grade the work in ./ now and after every save, until Ctrl-C
     (exit code 130, by the CLI's boundary). See :mod:`grader.cli_watch`."""
@@ -342,6 +370,8 @@ def _watch(
             click.echo(json_text(result.to_dict()))
         else:
             click.echo(terminal.render(result, exercise, verbose=verbose, color=tty))
+        if report:
+            _write_report([result], report, "your work")
         click.echo(
             "\n".join(
                 terminal.wrap(

@@ -177,6 +177,14 @@ def train_neuron_matches_reference(sub) -> None:
         )
         losses = judging.read_losses(got, judging.STEPS, where)
         expected = np.array(reference.train_neuron(X, y, HIDDEN_LR, judging.STEPS))
+        kind = "centred inputs" if X is centred else "all-positive inputs"
+        sub.figure(
+            f"Loss before each step on hidden data, {kind}",
+            {"your run": losses, "reference": expected},
+            x_label="step",
+            y_label="mean loss",
+            log_y=True,
+        )
         expect_close(
             losses,
             expected,

@@ -53,6 +53,8 @@ class Case:
 
 
 Judge = Callable[[object, Data, Case, float], None]
+#: Attaches a figure of what a judge looks at: (sub, output, input, case, budget).
+Plot = Callable[[object, object, Data, Case, float], None]
 
 
 def keep_rate(y: object, x: Data, case: Case, budget: float) -> None:
@@ -66,6 +68,47 @@ def mean_preserved(y: object, x: Data, case: Case, budget: float) -> None:
     values = judging.output_values(y, x, where(x, case.p))
     row = judging.input_values(x)[0]
     stat_tests.expect_mean_preserved(values, row, case.p, case.dtype, where(x, case.p), budget)
+
+
+def plot_keep_rate(sub, y: object, x: Data, case: Case, budget: float) -> None:
+    """Attach the kept fraction of the first k rows, k = 1..rows (the last point is the
+    rate the check judges), beside 1 − p and the range the overall rate is accepted in."""
+    values = judging.output_values(y, x, where(x, case.p))
+    kept = (values != 0).reshape(values.shape[0], -1)
+    rows, per_row = kept.shape
+    lo, hi = stat_tests.acceptance(kept.size, 1.0 - case.p, budget)
+    sub.figure(
+        f"{where(x, case.p)}: fraction of elements kept",
+        {
+            "your dropout": np.cumsum(kept.sum(axis=1)) / (per_row * np.arange(1, rows + 1)),
+            "expected keep rate 1 − p": [1.0 - case.p] * rows,
+            "accepted at the end: lowest": [lo / kept.size] * rows,
+            "accepted at the end: highest": [hi / kept.size] * rows,
+        },
+        x=range(1, rows + 1),
+        x_label="rows counted",
+        y_label="fraction kept so far",
+    )
+
+
+def plot_mean(sub, y: object, x: Data, case: Case, budget: float) -> None:
+    """Attach the mean of x′/x per column with the range each column is accepted in."""
+    values = judging.output_values(y, x, where(x, case.p))
+    ratios = values / judging.input_values(x)[0]
+    rows, columns = ratios.shape
+    keep = 1.0 - case.p
+    lo, hi = stat_tests.acceptance(rows, keep, budget / 2 / columns)
+    sub.figure(
+        f"{where(x, case.p)}: mean of x′/x over the {rows} draws of each column",
+        {
+            "your dropout": ratios.mean(axis=0),
+            "expected E[x′]/x = 1": [1.0] * columns,
+            "accepted: lowest": [lo / (rows * keep)] * columns,
+            "accepted: highest": [hi / (rows * keep)] * columns,
+        },
+        x_label="column",
+        y_label="mean of x′/x",
+    )
 
 
 def independent(y: object, x: Data, case: Case, budget: float) -> None:
@@ -86,12 +129,14 @@ class StatisticalTest:
     """A statistical check: its cases, how each output is judged, and the budget per case.
 
     The check's false-failure probability is at most ``budget * len(cases)`` (union bound).
+    ``plot``, if given, attaches a figure of each output before it is judged.
     """
 
     cases: tuple[Case, ...]
     judge: Judge
     budget: float
     probe_seed: int
+    plot: Plot | None = None
 
     @property
     def false_failure(self) -> float:
@@ -107,6 +152,8 @@ class StatisticalTest:
         for case in self.cases:
             x = case.input(sub.device)
             y = sub.probe("run", x, case.p, self.probe_seed, label=where(x, case.p))
+            if self.plot is not None:
+                self.plot(sub, y, x, case, self.budget)
             self.judge(y, x, case, self.budget)
 
 
@@ -115,6 +162,7 @@ KEEP_RATE = StatisticalTest(
     keep_rate,
     budget=5e-8,
     probe_seed=12,
+    plot=plot_keep_rate,
 )
 MEAN = StatisticalTest(
     (
@@ -124,6 +172,7 @@ MEAN = StatisticalTest(
     mean_preserved,
     budget=5e-8,
     probe_seed=13,
+    plot=plot_mean,
 )
 INDEPENDENT = StatisticalTest(
     (Case("numpy", "float64", (200, 100), 0.5, 7), Case("torch", "float32", (10, 40, 50), 0.4, 8)),

@@ -204,6 +204,19 @@ def loss_after_one_step(X: np.ndarray, y: np.ndarray, lr: float) -> float:
     return float(0.5 * np.mean((sigmoid64(X @ w + b) - y) ** 2))
 
 
+def reference_losses(X: np.ndarray, y: np.ndarray, lr: float, steps: int) -> np.ndarray:
+    """The mean loss before each of ``steps`` full-batch steps from w = 0, b = 0, in
+    float64: the curve a correct ``train_neuron`` returns (drawn beside the student's)."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w, b, losses = np.zeros(X.shape[1]), 0.0, np.empty(steps)
+    for step in range(steps):
+        s = sigmoid64(X @ w + b)
+        losses[step] = 0.5 * np.mean((s - y) ** 2)
+        g = (s - y) * s * (1 - s) / len(y)
+        w, b = w - lr * (X.T @ g), b - lr * float(g.sum())
+    return losses
+
+
 def _describe_run(losses: np.ndarray, reached: int | None) -> str:
     if reached is None:
         share = losses[-1] / losses[0]

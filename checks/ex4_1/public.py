@@ -207,4 +207,17 @@ def positive_inputs_converge_slower(sub) -> None:
         where = f"train_neuron(X of shape {X.shape}, y, lr={judging.LR}, steps={judging.STEPS})"
         got = sub.call("train_neuron", X, y, judging.LR, judging.STEPS, device=sub.device)
         curves.append(judging.read_losses(got, judging.STEPS, where))
+    reference = [judging.reference_losses(X, y, judging.LR, judging.STEPS) for X in (raw, centred)]
+    sub.figure(
+        f"Loss before each step, lr={judging.LR}: all-positive vs centred inputs",
+        {
+            "your run, inputs in [4, 6]": curves[0],
+            "your run, centred inputs": curves[1],
+            "reference, inputs in [4, 6]": reference[0],
+            "reference, centred inputs": reference[1],
+        },
+        x_label="step",
+        y_label="mean loss ½(σ − y)²",
+        log_y=True,
+    )
     judging.expect_centring_helps(*curves, where=f"the same {len(y)} examples, lr={judging.LR}")

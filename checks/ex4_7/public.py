@@ -124,10 +124,13 @@ def train(sub, data: dict, use: str, seed: int) -> tuple[np.ndarray, float]:
     values (chosen by ``seed``); (weight, bias) read back."""
     sent = [TensorData.of(data[k].astype(np.float32), "torch.float32", sub.device) for k in "Xy"]
     description = {"layers": [["linear", data["X"].shape[1], 1, True]]}
-    initial = judging.send(judging.model_values(description, seed), sub.device)
+    values = judging.model_values(description, seed)
+    initial = judging.send(values, sub.device)
     where = f"training nn.Linear({data['X'].shape[1]}, 1) with your {use}"
     report = sub.probe("offset_training", *sent, initial, data["lam"], LR, STEPS, use, label=where)
-    return training.read_linear(report, data["X"].shape[1], where)
+    run = training.read_linear(report, data["X"].shape[1], where)
+    training.plot_offset(sub, run[1], data, values, LR, STEPS)
+    return run
 
 
 @checks.check(points=2, training=True, timeout=60)

@@ -7,6 +7,7 @@ closed-form ridge solutions, with and without the bias in the penalty.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,38 @@ def heldout_offset_error(
 ) -> float:
     """Mean of (target − prediction) on data the sandbox never saw."""
     return float(np.mean(y_test - (X_test @ weight + bias)))
+
+
+def replay_bias(data: dict, initial: dict, lr: float, steps: int, decay_bias: bool) -> list:
+    """The bias of nn.Linear(d, 1) before each step of full-batch SGD on mean ½(Xw + b − y)²
+    with weight decay λ on w (and on b too with ``decay_bias``), and after the last one:
+    the probe's run, replayed here in float64 from the judge's ``initial`` values."""
+    X, y, lam = data["X"], data["y"], data["lam"]
+    w, b = initial["0.weight"][0].astype(np.float64), float(initial["0.bias"][0])
+    biases = [b]
+    for _ in range(steps):
+        residual = X @ w + b - y
+        grad_w = X.T @ residual / len(y) + lam * w
+        grad_b = float(residual.mean()) + (lam * b if decay_bias else 0.0)
+        w, b = w - lr * grad_w, b - lr * grad_b
+        biases.append(b)
+    return biases
+
+
+def plot_offset(sub, bias: float, data: dict, initial: dict, lr: float, steps: int) -> None:
+    """Attach the bias during training with and without decaying it (replayed here from
+    the same start), the target's offset, and where the student's run ended."""
+    sub.figure(
+        f"Bias during training with weight_decay={data['lam']:g}",
+        {
+            "reference: bias not decayed": replay_bias(data, initial, lr, steps, False),
+            "reference: bias decayed too": replay_bias(data, initial, lr, steps, True),
+            "expected: the target's offset": [data["offset"]] * (steps + 1),
+            "your run: bias after training": [math.nan] * steps + [bias],
+        },
+        x_label="SGD step",
+        y_label="bias",
+    )
 
 
 def expect_offset_recovered(run: tuple[np.ndarray, float], data: dict, where: str) -> None:

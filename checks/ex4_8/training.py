@@ -78,6 +78,73 @@ def expect_learns(final: Layers, func: str, X: np.ndarray, y: np.ndarray, minimu
         )
 
 
+def xavier_layers(hidden: int, seed: int) -> Layers:
+    """A 2-hidden-1 network drawn here with Xavier's std and zero biases (for comparison)."""
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.normal(0.0, np.sqrt(2 / (fan_in + fan_out)), (fan_out, fan_in)), np.zeros(fan_out))
+        for fan_in, fan_out in ((2, hidden), (hidden, 1))
+    ]
+
+
+def replay_gaps(initial: Layers, X: np.ndarray, y: np.ndarray, steps: int, lr: float) -> list:
+    """The hidden units' gap (:func:`hidden_unit_gap`) before each step of ``train_xor``'s
+    training and after the last: full-batch Adam (PyTorch's defaults) on the mean binary
+    cross-entropy of the logits, replayed here in float64 from ``initial``.
+
+    A picture of the run for the student, not a verdict: the checks judge the weights the
+    probe returned. Weights so large that the replay overflows give inf or nan gaps, which
+    the page does not draw.
+    """
+    with np.errstate(all="ignore"):
+        return _replay(initial, X, y, steps, lr)
+
+
+def _replay(initial: Layers, X: np.ndarray, y: np.ndarray, steps: int, lr: float) -> list:
+    params = [np.array(a, dtype=np.float64) for layer in initial for a in layer]
+    first, second = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    X, targets = X.astype(np.float64), y.astype(np.float64)
+    gaps = [hidden_unit_gap([(params[0], params[1]), (params[2], params[3])])]
+    for step in range(1, steps + 1):
+        for p, g, m, v in zip(params, _bce_grads(params, X, targets), first, second, strict=True):
+            m += (1 - 0.9) * (g - m)
+            v += (1 - 0.999) * (g * g - v)
+            p -= lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        gaps.append(hidden_unit_gap([(params[0], params[1]), (params[2], params[3])]))
+    return gaps
+
+
+def _bce_grads(params: list, X: np.ndarray, targets: np.ndarray) -> list:
+    """Gradients of the mean BCE of the logits of tanh(X·W1ᵀ + b1)·W2ᵀ + b2."""
+    w1, b1, w2, b2 = params
+    h = np.tanh(X @ w1.T + b1)
+    logits = (h @ w2.T + b2)[:, 0]
+    dz = (0.5 * (1 + np.tanh(logits / 2)) - targets) / len(targets)
+    da = dz[:, None] * w2 * (1 - h**2)
+    return [da.T @ X, da.sum(axis=0), dz[None, :] @ h, np.array([dz.sum()])]
+
+
+def plot_gaps(sub, func: str, initial: Layers, data: dict, run: dict) -> None:
+    """Attach the symmetry gap during the training from ``func``'s weights, replayed here,
+    beside a run from the other kind of start (random weights for init_zeros_, zeros else)."""
+    hidden = run["hidden"]
+    if func == "init_zeros_":
+        other = ("reference: from Xavier weights drawn by the grader", xavier_layers(hidden, 0))
+    else:
+        zeros = [(np.zeros((hidden, 2)), np.zeros(hidden)), (np.zeros((1, hidden)), np.zeros(1))]
+        other = ("reference: from all zeros", zeros)
+    runs = {f"from your {func}": initial, other[0]: other[1]}
+    sub.figure(
+        f"Symmetry gap of the hidden units, training from {func} (replayed by the grader)",
+        {
+            label: replay_gaps(start, data["X"], data["y"], run["steps"], run["lr"])
+            for label, start in runs.items()
+        },
+        x_label="Adam step",
+        y_label="largest difference between two units",
+    )
+
+
 def expect_trains_like(sub, func: str, data: dict, run: dict, expect: str) -> None:
     """Run ``train_xor`` from ``func`` and judge it on held-out points (``expect``:
     ``"symmetric"`` or ``"learns"``)."""
@@ -93,7 +160,8 @@ def expect_trains_like(sub, func: str, data: dict, run: dict, expect: str) -> No
         sub.device,
         label=f"training from {func}:",
     )
-    _, final = read_run(facts, func, run["hidden"])
+    initial, final = read_run(facts, func, run["hidden"])
+    plot_gaps(sub, func, initial, data, run)
     if expect == "symmetric":
         expect_stays_symmetric(final, data["X_test"], data["y_test"], run["chance_max"])
     else:

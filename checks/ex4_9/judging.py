@@ -182,6 +182,26 @@ def expect_norms(got: object, expected: list[float], where: str, n: int) -> None
     )
 
 
+def plot_norms(sub, title: str, got: object, expected: list[float]) -> None:
+    """Attach the per-layer gradient norms to the check's result: the judge's, and the
+    student's beside them when they are a list of Python floats (at most twice as many as
+    expected: a figure holds what the check judged, not whatever came back)."""
+    series: dict[str, list[float]] = {}
+    bounded = isinstance(got, list) and 0 < len(got) <= 2 * len(expected)
+    if bounded and all(isinstance(v, float) for v in got):
+        series["your layer_grad_norms"] = got
+    series["reference (the grader's float64 backprop)"] = list(expected)
+    longest = max(len(values) for values in series.values())
+    sub.figure(
+        title,
+        series,
+        x=range(1, longest + 1),
+        x_label="Linear layer (input side first)",
+        y_label="‖∂L/∂W‖",
+        log_y=True,
+    )
+
+
 # ----------------------------------------------------------------------------- returned data
 
 

@@ -112,7 +112,9 @@ def first_layer_gradient_vanishes(sub) -> None:
     # These weights show the effect (first/last <= VANISH_MAX: a content test keeps it so);
     # the student's network and norms must reproduce it, tiny first-layer norms included.
     expected = judging.grad_norms(start, X, y)
-    judging.expect_norms(judging.field(facts, "norms", where), expected, where, len(y))
+    norms = judging.field(facts, "norms", where)
+    judging.plot_norms(sub, "Gradient norm of each layer, 10-layer sigmoid MLP", norms, expected)
+    judging.expect_norms(norms, expected, where, len(y))
     judging.expect_unchanged(judging.field(facts, "after", where), start, where)
 
 
@@ -158,6 +160,7 @@ def run_lr_experiment(sub, run: dict, depth: int, width: int, in_features: int) 
     data = (as_tensor(X, sub.device), as_tensor(y, sub.device))
     runs = sub.probe("lr_runs", start, *data, run["lrs"], run["steps"], sub.device, label=where)
     facts = training.judge_runs(runs, start, X, y, run["lrs"], run["steps"])
+    training.plot_losses(sub, facts, judging.constant_loss(y), f"{where}: loss at each step")
     expect_vanishing_story(facts, start, X, y)
 
 

@@ -133,6 +133,15 @@ def _expect_sgd_step(layers, grads, after, lr: float, where: str) -> None:
         )
 
 
+def plot_losses(sub, facts: list[RunFacts], constant: float, title: str) -> None:
+    """Attach the loss at each step of every run (computed here from the verified weights),
+    with the loss of the best constant output for comparison."""
+    series = {f"lr={f.lr:g}": f.losses for f in facts}
+    steps = max((len(f.losses) for f in facts), default=0)
+    series["reference: best constant output"] = [constant] * steps
+    sub.figure(title, series, x_label="step", y_label="mean BCE loss")
+
+
 def summary(facts: list[RunFacts]) -> str:
     """The runs as a compact table."""
     rows = [

@@ -204,7 +204,9 @@ def train(sub, task: training.SparseTask, func: str, kind: str) -> tuple:
     X, y = (send(data[k], kind, sub.device) for k in "Xy")
     where = task.describe(func)
     report = sub.probe("train_sparse", func, X, y, task.lr, task.lam, task.steps, label=where)
-    return training.read_run(report, task.d, where), data, where
+    run = training.read_run(report, task.d, where)
+    training.plot_weights(sub, run[0], data, func)
+    return run, data, where
 
 
 @checks.check(points=2, training=True, timeout=60)

@@ -52,7 +52,8 @@ class SparseTask:
 
 
 def sparse_data(task: SparseTask) -> dict[str, np.ndarray]:
-    """``X, y`` (sent to the sandbox), ``X_test, y_test`` (never sent), ``relevant`` mask."""
+    """``X, y`` (sent to the sandbox), ``X_test, y_test`` (never sent), the true weights
+    ``w_true`` and their ``relevant`` mask (never sent)."""
     rng = np.random.default_rng(task.seed)
     w_true = np.zeros(task.d)
     chosen = rng.choice(task.d, task.relevant, replace=False)
@@ -65,6 +66,7 @@ def sparse_data(task: SparseTask) -> dict[str, np.ndarray]:
         "X_test": X[task.n :],
         "y_test": y[task.n :],
         "relevant": w_true != 0,
+        "w_true": w_true,
     }
 
 
@@ -92,6 +94,16 @@ def read_run(report: Any, d: int, where: str) -> tuple[np.ndarray, float]:
     if not (np.isfinite(array).all() and np.isfinite(b)):
         fail(where, "finite weights after training", "inf or nan", "did the steps diverge?")
     return array.astype(np.float64), b
+
+
+def plot_weights(sub, w: np.ndarray, data: dict, func: str) -> None:
+    """Attach the trained weights beside the true ones the data were made with."""
+    sub.figure(
+        f"Weights after training with your {func}",
+        {"your trained w": w, "reference: the true weights w*": data["w_true"]},
+        x_label="weight index",
+        y_label="value",
+    )
 
 
 def expect_fits(run: tuple[np.ndarray, float], data: dict, task: SparseTask, where: str) -> None:
