@@ -29,6 +29,7 @@ from pathlib import Path
 from grader.batch.gradebook import GradedSubmission
 from grader.batch.naming import export_names, safe_file_name
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
+from grader.report.adjustments import adjustment_lines
 from grader.report.text import terminal_text
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def render_markdown(sub: GradedSubmission, disclose_hidden: bool = False) -> str
         out += ["", f"## {_md(result.exercise)}: {_num(result.score)}/{_num(result.max_score)}", ""]
         out += [f"- ⚠️ {_md(error)}" for error in result.errors]
         out += [f"- Note: {_md(note)}" for note in result.notes]
+        out += [f"- {_md(line)}" for line in adjustment_lines(sub).get(result.exercise, ())]
         for line in _lines(result, disclose_hidden):
             hidden = " *(hidden)*" if line.hidden else ""
             out.append(f"- {line.mark} **{_md(line.title)}**{hidden}: {line.points}")
@@ -125,6 +127,7 @@ def render_html(sub: GradedSubmission, disclose_hidden: bool = False) -> str:
         )
         body += [f'<p class="problem">⚠️ {esc(error)}</p>' for error in result.errors]
         body += [f'<p class="note">Note: {esc(note)}</p>' for note in result.notes]
+        body += [f"<p>{esc(line)}</p>" for line in adjustment_lines(sub).get(result.exercise, ())]
         body.append("<ul>")
         for line in _lines(result, disclose_hidden):
             hidden = " <em>(hidden)</em>" if line.hidden else ""
