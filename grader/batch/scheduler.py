@@ -107,6 +107,7 @@ def _record(
         problems,
         device=device or "-",
         isolation=isolation,
+        submitted_at=sub.submitted_at,
     )
     summary.graded += 1
     summary.errors += bool(problems and (error or not sub.gradable))
