@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from grader import cli_author
+from grader import cli_author, cli_instructor
 from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
@@ -435,6 +435,7 @@ _register_instructor_commands()
 
 cli.add_command(doctor_command)  # grade doctor (grader/cli_doctor.py)
 cli_author.register(cli)  # grade init, new, quiz-template, selftest (grader/cli_author.py)
+cli_instructor.register(cli)  # grade students, history, override, gradescope-autograder
 
 if __name__ == "__main__":
     main()
