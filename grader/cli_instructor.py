@@ -1,14 +1,15 @@
-"""Instructor commands over a gradebook.
+"""Instructor commands over a gradebook, and Gradescope's autograder.
 
     grade students --db course.db                       # one line per student
     grade history --db course.db --student alice        # what changed between gradings
     grade override --db course.db --student alice --check ex4_7:explanation \\
         --points 2 --reason "clear and correct"         # an instructor's points for a check
+    grade gradescope-autograder autograder.zip          # the zip Gradescope runs
 
-Thin commands over :mod:`grader.batch.adjust` and :mod:`grader.report.students`; they
-raise :class:`~grader.errors.GraderError`, which the CLI's one boundary turns into one line
-and its exit code (2: a usage error such as an unknown student or check; 4: the gradebook
-cannot be written or read).
+Thin commands over :mod:`grader.batch.adjust`, :mod:`grader.report.students` and
+:mod:`grader.autograder`; they raise :class:`~grader.errors.GraderError`, which the CLI's
+one boundary turns into one line and its exit code (2: a usage error such as an unknown
+student or check; 4: the gradebook cannot be written or read).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 
 import click
 
+from grader.api import ISOLATION_CHOICES
 from grader.batch.gradebook import Gradebook
 from grader.batch.naming import collision_key
 from grader.cli_context import current_course
 from grader.errors import UsageError
+from grader.report.gradescope import VISIBILITIES
 
 __all__ = ["register"]
 
@@ -36,7 +39,7 @@ _DB = click.option(
 
 def register(group: click.Group) -> None:
     """Add the instructor commands to the ``grade`` group."""
-    for command in (students_command, history_command, override_command):
+    for command in (students_command, history_command, override_command, autograder_command):
         group.add_command(command)
 
 
@@ -102,6 +105,58 @@ def override_command(
     click.echo(
         f"{student_id}: {exercise}:{check.name} = {points:g}/{check.max_points:g} "
         f"(by {who}); total now {now.score:g}/{now.max_score:g}"
+    )
+
+
+@click.command("gradescope-autograder")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--exercise",
+    "exercise_ids",
+    multiple=True,
+    help="An exercise to grade (repeatable; default: all of the course).",
+)
+@click.option(
+    "--hidden-visibility",
+    type=click.Choice(VISIBILITIES),
+    default="after_published",
+    show_default=True,
+    help="When students see hidden checks on Gradescope.",
+)
+@click.option(
+    "--disclose-hidden",
+    is_flag=True,
+    help="Show hidden checks' messages too (default: title and points only).",
+)
+@click.option(
+    "--isolation",
+    type=click.Choice(ISOLATION_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Sandbox on Gradescope: strongest available; strict refuses below namespaces.",
+)
+@click.option("--torch", help="The torch requirement setup.sh installs (default: this one's).")
+def autograder_command(
+    out: Path,
+    exercise_ids: tuple[str, ...],
+    hidden_visibility: str,
+    disclose_hidden: bool,
+    isolation: str,
+    torch: str | None,
+) -> None:
+    """Write OUT (a zip) for Gradescope's "Configure Autograder": setup.sh, run_autograder,
+    the engine, and the course's public and hidden checks and solutions (instructor-only:
+    never give it to students)."""
+    from grader.autograder.build import AutograderOptions, build_autograder
+
+    course = current_course()
+    exercises = [course.find(e) for e in exercise_ids] or list(course.exercises())
+    options = AutograderOptions(hidden_visibility, disclose_hidden, isolation, torch or "")
+    names = build_autograder(course, exercises, out, options)
+    click.echo(
+        f"wrote {out} ({len(names)} files) grading {', '.join(e.id for e in exercises)}; "
+        "upload it on Gradescope's Configure Autograder page",
+        err=True,
     )
 
 
