@@ -3,7 +3,8 @@
 A course is a folder holding ``course.toml``; its exercises are found by convention,
 never listed in the engine:
 
-    course.toml           the course's settings (title, order, modules); marks the course root
+    course.toml           the course's settings (title, order, modules, deadlines); marks
+                          the course root
     checks/<id>/          the public part of exercise <id> (see :mod:`grader.exercise`);
                           imported as ``grader.course.<id>``, shipped to students
     exercises/<id>.py     the stub students edit
@@ -40,6 +41,7 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
+from grader.deadlines import TABLE, Deadlines, parse_deadlines
 from grader.errors import CourseError, InternalError, UnknownExercise
 from grader.exercise import METADATA_FILE, Exercise
 from grader.model import Visibility
@@ -128,6 +130,13 @@ class Course:
                 'may import, e.g. modules = ["d2l"]'
             )
         return tuple(dict.fromkeys(names))
+
+    @cached_property
+    def deadlines(self) -> Deadlines:
+        """``[deadlines]`` in ``course.toml``: due dates and the late policy per exercise
+        (see :mod:`grader.deadlines`). Raises CourseError naming the file and the key."""
+        ids = {exercise.id for exercise in self.exercises()}
+        return parse_deadlines(self.settings.get(TABLE), ids, self.root / COURSE_FILE)
 
     @property
     def checks_dir(self) -> Path:
@@ -266,11 +275,11 @@ class Course:
     def validate(self, exercises: tuple[Exercise, ...] | None = None) -> None:
         """Load and check every part of ``exercises`` (default: all); CourseError if wrong.
 
-        Beyond :meth:`checks`: ``modules`` in ``course.toml`` is well formed, the statement
-        exists, and, in an instructor's course (one with ``solutions/``), the stub and the
-        solution define every name of the API.
+        Beyond :meth:`checks`: ``modules`` and ``deadlines`` in ``course.toml`` are well
+        formed, the statement exists, and, in an instructor's course (one with
+        ``solutions/``), the stub and the solution define every name of the API.
         """
-        _ = self.modules
+        _ = self.modules, self.deadlines
         for exercise in exercises or self.exercises():
             exercise.statement()
             self.checks(exercise, include_hidden=True)

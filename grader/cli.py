@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from grader import cli_author
+from grader import cli_author, cli_instructor
 from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
@@ -367,7 +367,7 @@ def _watch(
         if as_json:
             from grader.report.text import json_text
 
-            click.echo(json_text(result.to_dict()))
+            click.echo(json_text(_json_report([result], all_exercises=False)))
         else:
             click.echo(terminal.render(result, exercise, verbose=verbose, color=tty))
         if report:
@@ -412,24 +412,33 @@ def _print(
     from grader.report.text import json_text
 
     if as_json:
-        objects = [r.to_dict() for r in results]
-        if all_exercises:
-            summary = {
-                "score": round(sum(r.score for r in results), 6),
-                "max_score": round(sum(r.max_score for r in results), 6),
-                "deferred_points": round(sum(r.deferred_points for r in results), 6),
-                "execution_time": round(sum(r.execution_time for r in results), 3),
-                "exercises": objects,
-            }
-            click.echo(json_text(summary))
-        else:
-            click.echo(json_text(objects[0]))
+        click.echo(json_text(_json_report(results, all_exercises)))
         return
     color = sys.stdout.isatty()
     for result, exercise in zip(results, exercises, strict=True):
         click.echo(terminal.render(result, exercise, verbose=verbose, color=color))
     if all_exercises:
         click.echo(terminal.render_total(results))
+
+
+def _json_report(results: list[ExerciseResult], all_exercises: bool) -> dict:
+    """``grade ID --json``: the exercise's object with its checks as Gradescope tests;
+    ``grade all --json``: a valid Gradescope results.json, the exercises in ``extra_data``.
+    Both through the one serializer, :mod:`grader.report.gradescope`."""
+    from grader.report.gradescope import exercise_tests, results_json
+
+    objects = [
+        {**r.to_dict(), "tests": exercise_tests(r, index, disclose_hidden=True)}
+        for index, r in enumerate(results, start=1)
+    ]
+    if not all_exercises:
+        return objects[0]
+    extra = {
+        "max_score": round(sum(r.max_score for r in results), 6),
+        "deferred_points": round(sum(r.deferred_points for r in results), 6),
+        "exercises": [{k: v for k, v in o.items() if k != "tests"} for o in objects],
+    }
+    return results_json(results, extra=extra, disclose_hidden=True)
 
 
 def _exit_code(results: list[ExerciseResult]) -> int:
@@ -456,6 +465,7 @@ _register_instructor_commands()
 
 cli.add_command(doctor_command)  # grade doctor (grader/cli_doctor.py)
 cli_author.register(cli)  # grade init, new, quiz-template, selftest (grader/cli_author.py)
+cli_instructor.register(cli)  # grade students, history, override, gradescope-autograder
 
 if __name__ == "__main__":
     main()

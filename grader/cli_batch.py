@@ -16,11 +16,13 @@ from pathlib import Path
 import click
 
 from grader.api import DEVICES, ISOLATION_CHOICES
+from grader.batch.choose import only_students, with_submission_times
 from grader.batch.gradebook import Gradebook
 from grader.batch.scheduler import BatchOptions, BatchSummary, run_batch
 from grader.batch.submissions import Submission, discover
 from grader.cli_context import current_course
 from grader.cli_output import ProgressBar, say, setup_logging
+from grader.report.exports import FORMATS as EXPORT_FORMATS
 from grader.version import grader_version
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,19 @@ log = logging.getLogger(__name__)
     help="Grade only this exercise (repeatable; default: all).",
 )
 @click.option("--regrade", is_flag=True, help="Grade again even what is already graded.")
+@click.option(
+    "--student",
+    "students",
+    multiple=True,
+    help="Grade only this student's submission, again (repeatable); everyone else's rows "
+    "are left as they are.",
+)
+@click.option(
+    "--submitted-at",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV (student_id,submitted_at) from the LMS: when each student handed in "
+    "(default: the files' own dates, which students can forge; see docs/instructors.md).",
+)
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option(
     "--isolation",
@@ -75,6 +90,8 @@ def batch_command(
     jobs: int | None,
     exercise_ids: tuple[str, ...],
     regrade: bool,
+    students: tuple[str, ...],
+    submitted_at: Path | None,
     device: str,
     isolation: str,
     cluster: str,
@@ -97,10 +114,16 @@ def batch_command(
     try:
         with Gradebook(db) as gradebook:  # a --db that is no gradebook is refused first
             found = discover(submissions, ids, staging, answers_expected=())
+            found = only_students(found, students, submissions) if students else found
+            found, times_given = with_submission_times(found, submitted_at)
             todo = [
                 s
                 for s in found
-                if regrade or not gradebook.already_graded(s.student_id, s.content_hash, version)
+                if regrade
+                or students
+                or not gradebook.already_graded(
+                    s.student_id, s.content_hash, version, times_given.get(s.student_id)
+                )
             ]
             say(
                 f"{len(found)} submissions, {len(found) - len(todo)} already graded "
@@ -213,15 +236,13 @@ def _cores() -> int:
 
 @click.command("export")
 @click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "gradescope", "feedback"]), required=True
-)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="A file for csv; a folder for gradescope and feedback.",
+    help="A file for csv, canvas and moodle; a folder for gradescope and feedback.",
 )
 @click.option("--html", is_flag=True, help="Feedback pages as HTML (default Markdown).")
 @click.option(
@@ -229,32 +250,77 @@ def _cores() -> int:
     is_flag=True,
     help="Show hidden checks' messages too (default: name and points only).",
 )
-def export_command(db: Path, fmt: str, output: Path, html: bool, disclose_hidden: bool) -> None:
-    """Export the latest grade of every student from the gradebook."""
-    from grader.report import csv_export, feedback, gradescope
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="canvas/moodle: a CSV mapping student ids to LMS ids (see docs/instructors.md).",
+)
+@click.option(
+    "--roster-key",
+    default="student_id",
+    show_default=True,
+    help="The roster column that holds the student ids grade batch uses.",
+)
+@click.option(
+    "--moodle-id",
+    type=click.Choice(["idnumber", "username", "email"]),
+    help="moodle: the identifier column (default: the first the roster has, in this order).",
+)
+def export_command(
+    db: Path,
+    fmt: str,
+    output: Path,
+    html: bool,
+    disclose_hidden: bool,
+    roster: Path | None,
+    roster_key: str,
+    moodle_id: str | None,
+) -> None:
+    """Export the latest grade of every student from the gradebook (overrides and late
+    penalties applied once, in every format)."""
+    from grader.batch.adjust import class_results
+    from grader.report.exports import ExportOptions, export
+    from grader.report.roster import read_roster
 
+    course = current_course()
+    options = ExportOptions(
+        html=html,
+        disclose_hidden=disclose_hidden,
+        roster=read_roster(roster, roster_key) if roster else None,
+        titles={e.id: e.title for e in course.exercises()},
+        moodle_id=moodle_id,
+    )
     with Gradebook(db, create=False) as gradebook:
-        graded = gradebook.latest_all()
-    if fmt == "csv":
-        paths = [csv_export.write_csv(graded, output)]
-    elif fmt == "gradescope":
-        paths = gradescope.write_gradescope(graded, output, disclose_hidden=disclose_hidden)
-    else:
-        paths = feedback.write_feedback(
-            graded, output, fmt="html" if html else "md", disclose_hidden=disclose_hidden
-        )
-    click.echo(f"wrote {len(paths)} file(s) for {len(graded)} students to {output}", err=True)
+        graded = class_results(gradebook, course.deadlines)
+    paths, summary = export(fmt, graded, output, options)
+    click.echo(f"wrote {len(paths)} file(s) to {output}: {summary}", err=True)
 
 
 @click.command("stats")
 @click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--top", type=int, default=10, show_default=True, help="Most-failed checks shown.")
-def stats_command(db: Path, top: int) -> None:
-    """Score distribution per exercise and the most-failed checks."""
-    from grader.batch.stats import format_stats
+@click.option(
+    "--plot",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write a PNG histogram per exercise into this folder (needs matplotlib).",
+)
+def stats_command(db: Path, top: int, plot: Path | None) -> None:
+    """Score distribution per exercise (graded students; missing and errored counted
+    apart), each check's difficulty, and the most-failed checks."""
+    from grader.batch.adjust import class_results
+    from grader.batch.stats import exercise_stats, format_stats
 
+    course = current_course()
     with Gradebook(db, create=False) as gradebook:
-        click.echo(format_stats(gradebook.latest_all(), top=top), nl=False)
+        graded = class_results(gradebook, course.deadlines, complete_missing=False)
+    present = {e.exercise for sub in graded for e in sub.exercises}
+    order = [e.id for e in course.exercises() if e.id in present]  # the course's order
+    click.echo(format_stats(graded, order, top=top), nl=False)
+    if plot is not None:
+        from grader.report.stats_plot import write_histograms
+
+        paths = write_histograms(exercise_stats(graded, order), plot)
+        click.echo(f"wrote {len(paths)} histogram(s) to {plot}", err=True)
 
 
 @click.command("demo-class")

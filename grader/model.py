@@ -214,7 +214,9 @@ class ExerciseResult:
         )
 
     def to_dict(self) -> dict:
-        """A JSON object using Gradescope's field names where they overlap."""
+        """A JSON object using Gradescope's field names where they overlap (``score``,
+        ``max_score``, ``execution_time``); its checks in Gradescope's own format come from
+        :func:`grader.report.gradescope.exercise_tests`."""
         return {
             "exercise": self.exercise,
             "score": self.score,
@@ -226,31 +228,5 @@ class ExerciseResult:
             "hidden_not_run": self.hidden_not_run,
             "errors": list(self.errors),
             "notes": list(self.notes),
-            "tests": [_gradescope_test(r) for r in self.results],
             "checks": [r.to_dict() for r in self.results],
         }
-
-
-def _gradescope_test(result: CheckResult) -> dict:
-    """One entry of the ``tests`` list in Gradescope's field names (plus ours).
-
-    A result that is not scored (NEEDS_PERSON, DEFERRED) has ``max_score`` 0 and no
-    ``status``, as in :mod:`grader.report.gradescope`: the tests add up to ``max_score``.
-    """
-    output = result.message
-    if result.output:
-        output = f"{output}\n--- your program printed ---\n{result.output}".strip()
-    test = {
-        "name": result.title,
-        "name_format": "text",
-        "score": result.points,
-        "max_score": result.max_points if result.status.scored else 0.0,
-        "visibility": "visible" if result.visibility is Visibility.PUBLIC else "after_published",
-        "output": output,
-        "check": result.name,
-        "outcome": result.status.value,
-        "execution_time": round(result.duration_s, 4),
-    }
-    if result.status.scored:
-        test["status"] = "passed" if result.status is Status.PASSED else "failed"
-    return test

@@ -1,17 +1,21 @@
 """The grader version recorded with every grade: package version plus a course-content hash.
 
 Changing a check, a hidden check, a probe or a reference solution changes the
-version, so batch grading re-grades exactly what such a change may affect.
+version, so batch grading re-grades exactly what such a change may affect. The course's
+settings count as read, without ``[deadlines]``: due dates and the late policy are applied
+when grades are exported, so moving a due date regrades nobody.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from grader.catalog import COURSE_FILE, Course
+from grader.catalog import Course
+from grader.deadlines import TABLE as DEADLINES
 
 _PATTERNS = ("*.py", "*.toml", "*.md", "*.json")
 
@@ -25,7 +29,8 @@ def grader_version(course: Course) -> str:
     """
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    digest.update((course.root / COURSE_FILE).read_bytes() + b"\0")
+    graded_settings = {k: v for k, v in course.settings.items() if k != DEADLINES}
+    digest.update(json.dumps(graded_settings, sort_keys=True, default=str).encode() + b"\0")
     for folder in (package, course.checks_dir, *course.instructor_dirs()):
         for path in sorted(_files(folder)):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")

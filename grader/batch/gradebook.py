@@ -36,6 +36,11 @@ kept: the new columns take their defaults)::
                   figures)                        figures: JSON list of Figure dicts
     overrides(id PK, student_id, exercise, check_name, points, reason, author,
               created_at)                         an instructor's points for one check
+
+Overrides (:meth:`Gradebook.add_override`, :meth:`Gradebook.overrides`) belong to a student,
+an exercise and a check name, never to one submission row: a regrade adds a submission and
+leaves them in force. Nothing is deleted: a newer override of the same check supersedes the
+older one (:func:`current_overrides`), and both stay in the table with who, when and why.
 """
 
 from __future__ import annotations
@@ -154,11 +159,30 @@ _PRIVATE_MODE = 0o600
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """What an instructor's rules changed in one exercise of a graded submission.
+
+    ``kind`` is ``"override"`` (an instructor's points for one check: already in that
+    check's result, ``penalty`` 0) or ``"late"`` (``penalty`` points off the exercise's
+    score for late work). ``text`` is one line for people (feedback pages, exports).
+    Made by :func:`grader.batch.adjust.adjust`, never stored.
+    """
+
+    exercise: str
+    kind: str
+    text: str
+    penalty: float = 0.0
+
+
+@dataclass(frozen=True)
 class GradedSubmission:
     """One recorded submission with its results, as read back from the gradebook.
 
     ``problems`` are the submission-level problems given to :meth:`Gradebook.record`;
-    ``graded_at`` is an ISO 8601 UTC timestamp.
+    ``graded_at`` is an ISO 8601 UTC timestamp. ``adjustments`` are empty as read; the
+    exports get them from :func:`grader.batch.adjust.adjust` (overrides already replace
+    their checks' results there; late penalties count in :attr:`score` and
+    :meth:`exercise_score`, once).
     """
 
     id: int
@@ -171,14 +195,25 @@ class GradedSubmission:
     problems: tuple[str, ...]
     exercises: tuple[ExerciseResult, ...]
     submitted_at: str = ""  # ISO 8601 when known (see Gradebook.record)
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def score(self) -> float:
-        return round(sum(e.score for e in self.exercises), 6)
+        """The total, late penalties taken off."""
+        penalties = sum(a.penalty for a in self.adjustments)
+        return round(sum(e.score for e in self.exercises) - penalties, 6)
 
     @property
     def max_score(self) -> float:
         return round(sum(e.max_score for e in self.exercises), 6)
+
+    def exercise_score(self, exercise_id: str) -> float | None:
+        """One exercise's score, its late penalty taken off; None when it was not graded."""
+        result = self.exercise(exercise_id)
+        if result is None:
+            return None
+        penalty = sum(a.penalty for a in self.adjustments if a.exercise == exercise_id)
+        return round(result.score - penalty, 6)
 
     @property
     def general_problems(self) -> tuple[str, ...]:
@@ -189,6 +224,37 @@ class GradedSubmission:
     def exercise(self, exercise_id: str) -> ExerciseResult | None:
         """The result of one exercise, or None when it was not graded."""
         return next((e for e in self.exercises if e.exercise == exercise_id), None)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An instructor's points for one check of one student: who set them, when and why.
+
+    ``created_at`` is ISO 8601 UTC; ``id`` grows with time (a later override of the same
+    check supersedes an earlier one).
+    """
+
+    id: int
+    student_id: str
+    exercise: str
+    check_name: str
+    points: float
+    reason: str
+    author: str
+    created_at: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(exercise, check name): what the override applies to."""
+        return (self.exercise, self.check_name)
+
+
+def current_overrides(overrides: Sequence[Override]) -> list[Override]:
+    """The override in force for each (student, exercise, check): the newest, in id order."""
+    newest: dict[tuple[str, str, str], Override] = {}
+    for override in sorted(overrides, key=lambda o: o.id):
+        newest[(override.student_id, *override.key)] = override
+    return sorted(newest.values(), key=lambda o: o.id)
 
 
 class Gradebook:
@@ -291,8 +357,15 @@ class Gradebook:
         logger.debug("recorded submission %d of %s", submission_id, student_id)
         return submission_id
 
-    def already_graded(self, student_id: str, content_hash: str, grader_version: str) -> bool:
-        """True when the student's latest submission has this content and grader version.
+    def already_graded(
+        self,
+        student_id: str,
+        content_hash: str,
+        grader_version: str,
+        submitted_at: str | None = None,
+    ) -> bool:
+        """True when the student's latest submission has this content and grader version
+        (and, if ``submitted_at`` is given, was recorded with that submission time).
 
         Only the latest row counts: a student who goes back to older content is
         graded again, so that the latest row always describes the current work.
@@ -302,13 +375,17 @@ class Gradebook:
         """
         try:
             row = self._conn.execute(
-                "SELECT content_hash, grader_version FROM submissions WHERE student_id = ?"
-                " ORDER BY id DESC LIMIT 1",
+                "SELECT content_hash, grader_version, submitted_at FROM submissions"
+                " WHERE student_id = ? ORDER BY id DESC LIMIT 1",
                 (_stored(student_id),),
             ).fetchone()
         except sqlite3.Error as exc:
             raise self._failure(f"cannot read student {student_id!r}", exc) from exc
-        return row is not None and tuple(map(_text, row)) == (content_hash, grader_version)
+        if row is None:
+            return False
+        content, version, recorded_at = map(_text, row)
+        same_time = submitted_at is None or recorded_at == submitted_at
+        return (content, version) == (content_hash, grader_version) and same_time
 
     def students(self) -> list[str]:
         """Every student id ever recorded, sorted."""
@@ -346,6 +423,55 @@ class Gradebook:
                 (_stored(student_id),),
             ).fetchall()
             return [self._graded(row) for row in rows]
+
+    def add_override(
+        self,
+        student_id: str,
+        exercise: str,
+        check_name: str,
+        points: float,
+        reason: str,
+        author: str,
+    ) -> Override:
+        """Record an instructor's points for one check, in one transaction; return it.
+
+        The caller checks that the student, exercise and check exist and that ``points``
+        fits the check (see :mod:`grader.batch.adjust`); this only stores.
+
+        Raises:
+            GradebookError: the write failed; nothing was stored.
+        """
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        row = (student_id, exercise, check_name, float(points), reason, author, now)
+        try:
+            with self._transaction() as cur:
+                cur.execute(
+                    "INSERT INTO overrides (student_id, exercise, check_name, points, reason,"
+                    " author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    tuple(map(_stored, row)),
+                )
+                override_id = int(cur.lastrowid)
+        except sqlite3.Error as exc:
+            raise self._failure(f"cannot record an override for {student_id!r}", exc) from exc
+        return Override(override_id, *row)
+
+    def overrides(self, student_id: str | None = None) -> list[Override]:
+        """Every override recorded (of one student, if given), oldest first; superseded
+        ones included (:func:`current_overrides` keeps the ones in force).
+
+        Raises:
+            GradebookError: the gradebook cannot be read.
+        """
+        query = (
+            "SELECT id, student_id, exercise, check_name, points, reason, author, created_at"
+            " FROM overrides"
+        )
+        args: tuple = ()
+        if student_id is not None:
+            query, args = query + " WHERE student_id = ?", (_stored(student_id),)
+        with self._snapshot():
+            rows = self._conn.execute(query + " ORDER BY id", args).fetchall()
+        return [Override(*map(_text, row)) for row in rows]
 
     def results(self, submission_id: int) -> tuple[ExerciseResult, ...]:
         """The exercise results of one submission, in the order they were recorded."""

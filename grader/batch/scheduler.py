@@ -105,6 +105,7 @@ def _record(
         problems,
         device=graded.device or "-",
         isolation=graded.isolation,
+        submitted_at=sub.submitted_at,
     )
     if sub.gradable:
         summary.devices.add(graded.device)

@@ -1,9 +1,18 @@
-"""Class statistics from gradebook data: score distributions and the checks most failed.
+"""Class statistics from gradebook data: score distributions, check difficulty, most failed.
 
-Pure functions over :class:`~grader.batch.gradebook.GradedSubmission` (normally
-``Gradebook.latest_all()``): nothing here reads files or the database. A student
-without a result for an exercise (not submitted, or a submission that could not be
-graded) counts as 0 points for it and is counted in ``missing``.
+Pure functions over :class:`~grader.batch.gradebook.GradedSubmission` (normally the latest
+grades as :func:`grader.batch.adjust.class_results` gives them, not completed): nothing here
+reads files or the database. For each exercise every student of the class is exactly one of:
+
+- **graded**: the exercise was graded (scores as adjusted: overrides in, late penalties off);
+- **missing**: the submission was read but has no work for it (not submitted, or not part of
+  that grading);
+- **errored**: the submission could not be graded at all (an unreadable zip, a worker that
+  died): an error row with no results.
+
+Means, medians, histograms, the difficulty table and the most-failed list are all over the
+graded students of the exercise, so every rate of one exercise has the same denominator; the
+missing and errored students are counted next to them, never as zeros.
 """
 
 from __future__ import annotations
@@ -14,22 +23,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grader.batch.gradebook import GradedSubmission
-from grader.model import Status
+from grader.batch.validate import not_submitted
+from grader.model import ExerciseResult, Status
 
 _BAR_WIDTH = 30
 
 
 @dataclass(frozen=True)
 class ExerciseStats:
-    """The score distribution of one exercise over a class.
+    """The score distribution of one exercise over a class of ``students``.
 
-    ``histogram[i]`` counts the scores in bin ``i`` of ``bins`` equal bins over
-    ``[0, max_score]`` (the last bin includes ``max_score``).
+    ``n`` students were graded (the distribution is theirs), ``missing`` handed nothing in
+    for it, ``errored`` could not be graded at all. ``histogram[i]`` counts the graded
+    scores in bin ``i`` of equal bins over ``[0, max_score]`` (the last includes it).
     """
 
     exercise: str
     n: int
     missing: int
+    errored: int
+    students: int
     max_score: float
     mean: float
     median: float
@@ -39,22 +52,35 @@ class ExerciseStats:
 
 
 @dataclass(frozen=True)
-class FailedCheck:
-    """How often one check failed: ``failed`` out of ``graded`` students who ran it.
+class CheckDifficulty:
+    """How the ``graded`` students of an exercise did on one check.
 
-    ``errored`` counts runs where the grader's own check broke (not the students').
+    ``errored`` counts runs where the grader's own check broke (not the students'), and
+    ``unscored`` results left for a person (a free-text answer without an override).
     """
 
     exercise: str
     name: str
     title: str
-    failed: int
-    errored: int
     graded: int
+    passed: int
+    failed: int
+    skipped: int
+    errored: int
+    unscored: int
 
     @property
     def rate(self) -> float:
+        """The failure rate over the graded students."""
         return self.failed / self.graded if self.graded else 0.0
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.graded if self.graded else 0.0
+
+
+#: The most-failed list is the difficulty table ranked by failures.
+FailedCheck = CheckDifficulty
 
 
 def exercise_columns(
@@ -75,6 +101,19 @@ def course_max_scores(submissions: Sequence[GradedSubmission]) -> dict[str, floa
     return best
 
 
+def is_error_row(sub: GradedSubmission) -> bool:
+    """True for a submission that could not be graded at all (no result, a problem)."""
+    return not sub.exercises and bool(sub.problems)
+
+
+def graded_result(sub: GradedSubmission, exercise: str) -> ExerciseResult | None:
+    """The student's result for ``exercise`` if they handed work in for it, else None."""
+    result = sub.exercise(exercise)
+    if result is None or not_submitted(exercise) in result.errors:
+        return None
+    return result
+
+
 def exercise_stats(
     submissions: Sequence[GradedSubmission],
     exercise_ids: Sequence[str] | None = None,
@@ -93,17 +132,23 @@ def exercise_stats(
 def _one_exercise(
     submissions: Sequence[GradedSubmission], exercise: str, max_score: float, bins: int
 ) -> ExerciseStats:
-    results = [sub.exercise(exercise) for sub in submissions]
-    scores = [r.score if r is not None else 0.0 for r in results]
+    scores = [
+        sub.exercise_score(exercise) or 0.0
+        for sub in submissions
+        if graded_result(sub, exercise) is not None
+    ]
+    errored = sum(is_error_row(sub) for sub in submissions)
     return ExerciseStats(
         exercise=exercise,
         n=len(scores),
-        missing=sum(r is None for r in results),
+        missing=len(submissions) - len(scores) - errored,
+        errored=errored,
+        students=len(submissions),
         max_score=max_score,
-        mean=round(statistics.fmean(scores), 4),
-        median=statistics.median(scores),
-        minimum=min(scores),
-        maximum=max(scores),
+        mean=round(statistics.fmean(scores), 4) if scores else 0.0,
+        median=statistics.median(scores) if scores else 0.0,
+        minimum=min(scores, default=0.0),
+        maximum=max(scores, default=0.0),
         histogram=histogram(scores, max_score, bins),
     )
 
@@ -121,29 +166,48 @@ def histogram(scores: Sequence[float], max_score: float, bins: int = 10) -> tupl
     return tuple(counts)
 
 
+def check_difficulty(submissions: Sequence[GradedSubmission]) -> list[CheckDifficulty]:
+    """One row per check, in exercise then check order, over each exercise's graded
+    students (a student who missed the exercise is not counted as failing its checks)."""
+    outcomes: dict[tuple[str, str], Counter[Status]] = {}
+    titles: dict[tuple[str, str], str] = {}
+    graded: Counter[str] = Counter()
+    for sub in submissions:
+        for exercise in (e.exercise for e in sub.exercises):
+            result = graded_result(sub, exercise)
+            if result is None:
+                continue
+            graded[exercise] += 1
+            for check in result.results:
+                key = (exercise, check.name)
+                titles.setdefault(key, check.title)
+                outcomes.setdefault(key, Counter())[check.status] += 1
+    return [_difficulty(key, titles[key], graded[key[0]], counts)
+            for key, counts in outcomes.items()]  # fmt: skip
+
+
+def _difficulty(
+    key: tuple[str, str], title: str, graded: int, counts: Counter[Status]
+) -> CheckDifficulty:
+    unscored = counts[Status.NEEDS_PERSON] + counts[Status.DEFERRED]
+    return CheckDifficulty(
+        *key, title, graded, counts[Status.PASSED], counts[Status.FAILED],
+        counts[Status.SKIPPED], counts[Status.ERRORED], unscored,
+    )  # fmt: skip
+
+
 def most_failed_checks(submissions: Sequence[GradedSubmission], top: int = 10) -> list[FailedCheck]:
     """The ``top`` checks with the most failures, most failed first.
 
     Only ``FAILED`` counts as a failure: a skipped check already shows up as the
-    failure of the check it depends on. Checks nobody failed are left out.
+    failure of the check it depends on. Checks nobody failed are left out. The
+    denominator is the exercise's graded students, as everywhere in this module.
     """
-    failed: Counter[tuple[str, str]] = Counter()
-    errored: Counter[tuple[str, str]] = Counter()
-    graded: Counter[tuple[str, str]] = Counter()
-    titles: dict[tuple[str, str], str] = {}
-    for sub in submissions:
-        for result in sub.exercises:
-            for check in result.results:
-                key = (result.exercise, check.name)
-                titles.setdefault(key, check.title)
-                graded[key] += 1
-                failed[key] += int(check.status is Status.FAILED)
-                errored[key] += int(check.status is Status.ERRORED)
-    ranked = sorted((k for k in graded if failed[k]), key=lambda k: (-failed[k], k))
-    return [
-        FailedCheck(key[0], key[1], titles[key], failed[key], errored[key], graded[key])
-        for key in ranked[:top]
-    ]
+    ranked = sorted(
+        (c for c in check_difficulty(submissions) if c.failed),
+        key=lambda c: (-c.failed, c.exercise, c.name),
+    )
+    return ranked[:top]
 
 
 def format_stats(
@@ -151,17 +215,28 @@ def format_stats(
     exercise_ids: Sequence[str] | None = None,
     top: int = 10,
 ) -> str:
-    """A plain-text report: one distribution block per exercise, then the most-failed checks."""
+    """A plain-text report: the class, one distribution block and difficulty table per
+    exercise, then the most-failed checks."""
     if not submissions:
         return "no graded submissions yet\n"
-    blocks = [_format_exercise(s) for s in exercise_stats(submissions, exercise_ids)]
+    errored = sum(is_error_row(sub) for sub in submissions)
+    head = (
+        f"class: {len(submissions)} students; {len(submissions) - errored} graded, "
+        f"{errored} could not be graded (error rows)"
+    )
+    table = check_difficulty(submissions)
+    blocks = [head]
+    for stats in exercise_stats(submissions, exercise_ids):
+        rows = [c for c in table if c.exercise == stats.exercise]
+        blocks.append(_format_exercise(stats) + "\n" + _format_difficulty(rows, stats.n))
     blocks.append(_format_failed(most_failed_checks(submissions, top)))
     return "\n\n".join(blocks) + "\n"
 
 
 def _format_exercise(stats: ExerciseStats) -> str:
     head = (
-        f"{stats.exercise} (out of {_num(stats.max_score)})  n={stats.n} (missing {stats.missing}):"
+        f"{stats.exercise} (out of {_num(stats.max_score)}): {stats.n} graded of "
+        f"{stats.students} (missing {stats.missing}, errored {stats.errored}):"
         f"  mean {_num(stats.mean)}  median {_num(stats.median)}"
         f"  min {_num(stats.minimum)}  max {_num(stats.maximum)}"
     )
@@ -175,10 +250,26 @@ def _format_exercise(stats: ExerciseStats) -> str:
     return "\n".join(lines)
 
 
+def _format_difficulty(rows: list[CheckDifficulty], graded: int) -> str:
+    if not rows:
+        return "  checks: none graded"
+    lines = [
+        f"  checks, each over the {graded} graded:",
+        "    pass%  passed  failed  skipped  grader-errors  check",
+    ]
+    for c in rows:
+        unscored = f"  ({c.unscored} not scored yet)" if c.unscored else ""
+        lines.append(
+            f"    {c.pass_rate:>5.0%}  {c.passed:>6}  {c.failed:>6}  {c.skipped:>7}  "
+            f"{c.errored:>13}  {c.name}: {c.title}{unscored}"
+        )
+    return "\n".join(lines)
+
+
 def _format_failed(checks: list[FailedCheck]) -> str:
     if not checks:
         return "most-failed checks: none failed"
-    lines = ["most-failed checks:"]
+    lines = ["most-failed checks (failed/graded):"]
     for c in checks:
         grader_errors = f", {c.errored} grader errors" if c.errored else ""
         lines.append(

@@ -39,7 +39,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch import archive, validate
+from grader.batch import archive, times, validate
 from grader.batch.folder import Refused, list_folder, open_regular, read_regular
 from grader.batch.layout import handout_path, select
 from grader.batch.naming import display, safe_file_name
@@ -51,8 +51,9 @@ from grader.model import ExerciseResult
 
 logger = logging.getLogger(__name__)
 
-#: What reading a source gives: handout path -> bytes, and notes about ignored files.
-_Read = tuple[dict[str, bytes], list[str]]
+#: What reading a source gives: handout path -> bytes, notes about ignored files, and the
+#: newest date of the files read (ISO 8601, see grader.batch.times; "" when unknown).
+_Read = tuple[dict[str, bytes], list[str], str]
 _MAX_REFUSALS_LISTED = 5
 _BROKEN_HASH_BYTES = 64 * 2**20
 _CHUNK = 64 * 1024
@@ -68,6 +69,8 @@ class Submission:
     ``content_hash`` is a sha256 hex digest over the handout paths and bytes of
     those files: renaming the zip or touching mtimes leaves it unchanged. For a
     submission that cannot be graded it hashes the problems and the raw input.
+    ``submitted_at`` is the newest date of the files read (see :mod:`grader.batch.times`:
+    only as good as whoever made the files); ``grade batch --submitted-at`` replaces it.
     """
 
     student_id: str
@@ -75,6 +78,7 @@ class Submission:
     workspace: Path | None
     content_hash: str
     problems: tuple[str, ...] = ()
+    submitted_at: str = ""
 
     @property
     def gradable(self) -> bool:
@@ -185,7 +189,7 @@ def _load(
 ) -> Submission:
     """One student's submission; a problem reading it is that submission's error row."""
     try:
-        files, notes = _read_source(source, ids, limits)
+        files, notes, submitted_at = _read_source(source, ids, limits)
         problems = _validate(files, notes, ids, quizzes)
     except SubmissionError as exc:
         return _broken(source, str(exc))
@@ -203,6 +207,7 @@ def _load(
         workspace=workspace,
         content_hash=content_hash(files),
         problems=tuple(problems),
+        submitted_at=submitted_at,
     )
 
 
@@ -212,13 +217,14 @@ def _read_source(source: Source, ids: list[str], limits: Limits) -> _Read:
     if source.refused:
         raise SubmissionError(f"{display(path.name)}: refused, {source.refused}")
     if source.files:
-        return _read_files(source.files, limits)
+        data, notes = _read_files(source.files, limits)
+        return data, notes, times.newest_mtime(source.files[t] for t in data)
     if path.is_dir():
         return _read_folder(path, ids, limits)
     return _read_zip(path, ids, limits)
 
 
-def _read_files(files: dict[str, Path], limits: Limits) -> _Read:
+def _read_files(files: dict[str, Path], limits: Limits) -> tuple[dict[str, bytes], list[str]]:
     """Read the regular files ``files`` maps handout paths to; the others are noted."""
     data: dict[str, bytes] = {}
     notes: list[str] = []
@@ -236,8 +242,10 @@ def _read_folder(folder: Path, ids: list[str], limits: Limits) -> _Read:
     if not listing.files and not listing.refused:
         raise SubmissionError("empty submission: the folder has no files")
     layout = select(listing.files, ids)
-    data, unread = _read_files({t: folder / n for t, n in layout.files.items()}, limits)
-    return data, [*layout.notes, *_refusal_notes(listing.refused, ids), *unread]
+    paths = {t: folder / n for t, n in layout.files.items()}
+    data, unread = _read_files(paths, limits)
+    notes = [*layout.notes, *_refusal_notes(listing.refused, ids), *unread]
+    return data, notes, times.newest_mtime(paths[t] for t in data)
 
 
 def _read_zip(path: Path, ids: list[str], limits: Limits) -> _Read:
@@ -255,11 +263,12 @@ def _read_zip(path: Path, ids: list[str], limits: Limits) -> _Read:
                     t: archive.read_member(zf, listing.files[n], limits)
                     for t, n in layout.files.items()
                 }
+                stamp = times.newest_zip_time(listing.files[n] for n in layout.files.values())
     except Refused as why:
         raise SubmissionError(f"{name}: refused, {why}") from None
     except archive.open_errors() as exc:
         raise SubmissionError(f"{name}: not a readable zip archive ({_zip_error(exc)})") from None
-    return data, [*layout.notes, *_refusal_notes(list(listing.refused), ids)]
+    return data, [*layout.notes, *_refusal_notes(list(listing.refused), ids)], stamp
 
 
 def _zip_error(exc: BaseException) -> str:

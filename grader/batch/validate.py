@@ -21,6 +21,12 @@ from grader.notebook.reading import NotebookJSONError, load_json
 from grader.quiz.answers_toml import TomlRefused, load_toml
 
 
+def not_submitted(exercise: str) -> str:
+    """The problem of a submission without the exercise's source (how statistics tell a
+    missing exercise from a graded one)."""
+    return f"exercises/{exercise}.py: missing, exercise {exercise} not submitted"
+
+
 def missing(
     files: Mapping[str, bytes], exercise_ids: Sequence[str], quizzes: Collection[str]
 ) -> list[str]:
@@ -28,7 +34,7 @@ def missing(
     problems = []
     for exercise in exercise_ids:
         if not any(f"exercises/{exercise}{ext}" in files for ext in (".py", ".ipynb")):
-            problems.append(f"exercises/{exercise}.py: missing, exercise {exercise} not submitted")
+            problems.append(not_submitted(exercise))
         if exercise in quizzes and f"answers/{exercise}.toml" not in files:
             problems.append(f"answers/{exercise}.toml: missing, its quiz cannot be graded")
     return problems

@@ -1,7 +1,9 @@
 """A CSV gradebook for an LMS: one row per student, one column per exercise.
 
 Header: ``student_id``, one column per exercise id (its score), ``total``,
-``max_total``, ``errors``. An exercise a student has no result for scores 0.
+``max_total``, ``errors``, ``adjustments``. An exercise a student has no result for
+scores 0. Scores are as :mod:`grader.batch.adjust` made them (an instructor's overrides
+in, late penalties taken off once); ``adjustments`` lists what changed, `` | ``-joined.
 ``max_total`` is the class-wide full marks (the sum of each exercise's largest
 recorded ``max_score``), the same on every row. ``errors`` joins the submission's
 problems and each exercise's errors (``ex4_5: ...``) with `` | ``, each once.
@@ -38,22 +40,25 @@ def csv_table(
     columns = exercise_columns(submissions, exercise_ids)
     maxima = course_max_scores(submissions)
     max_total = sum(maxima.get(exercise, 0.0) for exercise in columns)
-    header = ["student_id", *columns, "total", "max_total", "errors"]
+    header = ["student_id", *columns, "total", "max_total", "errors", "adjustments"]
     return [header, *(_row(sub, columns, max_total) for sub in submissions)]
 
 
 def _row(sub: GradedSubmission, columns: list[str], max_total: float) -> list[str]:
-    scores = []
-    for exercise in columns:
-        result = sub.exercise(exercise)
-        scores.append(result.score if result is not None else 0.0)
+    scores = [sub.exercise_score(exercise) or 0.0 for exercise in columns]
     return [
         _defuse(sub.student_id),
         *(format_points(s) for s in scores),
         format_points(sum(scores)),
         format_points(max_total),
         _defuse(_errors(sub)),
+        _defuse(adjustments_cell(sub)),
     ]
+
+
+def adjustments_cell(sub: GradedSubmission) -> str:
+    """Every adjustment of ``sub`` on one line: ``ex4_7: text | ex4_5: text``."""
+    return " | ".join(" ".join(f"{a.exercise}: {a.text}".split()) for a in sub.adjustments)
 
 
 def _errors(sub: GradedSubmission) -> str:

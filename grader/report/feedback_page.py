@@ -148,9 +148,10 @@ def build_page(sub: GradedSubmission, disclose_hidden: bool = False) -> Page:
 
 def adjustments(sub: GradedSubmission, result: ExerciseResult) -> tuple[str, ...]:
     """Lines about changes made to ``result``'s score after grading (overrides, late
-    penalties), shown under the exercise's heading on both pages. None yet: this is the
-    one place that gathers them."""
-    return ()
+    penalties), shown under the exercise's heading on both pages."""
+    from grader.report.adjustments import adjustment_lines
+
+    return tuple(adjustment_lines(sub).get(result.exercise, ()))
 
 
 def _section(

@@ -1,9 +1,12 @@
-"""Class statistics: distributions per exercise and the most-failed checks."""
+"""Class statistics: distributions per exercise over the graded students (missing and errored
+counted apart, never as zeros), check difficulty, and the most-failed checks, all with the
+same denominators."""
 
 from __future__ import annotations
 
 from grader.batch.gradebook import GradedSubmission
 from grader.batch.stats import (
+    check_difficulty,
     course_max_scores,
     exercise_columns,
     exercise_stats,
@@ -11,6 +14,7 @@ from grader.batch.stats import (
     histogram,
     most_failed_checks,
 )
+from grader.batch.validate import not_submitted
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
 
 
@@ -47,11 +51,32 @@ CLASS = [
 ]
 
 
-def test_distribution_counts_missing_exercises_as_zero():
+def test_the_distribution_is_over_graded_students_with_missing_and_errored_apart():
     ex1, ex2 = exercise_stats(CLASS)
-    assert (ex1.exercise, ex1.n, ex1.missing, ex1.max_score) == ("ex1", 4, 1, 4.0)
-    assert (ex1.mean, ex1.median, ex1.minimum, ex1.maximum) == (1.75, 1.5, 0.0, 4.0)
-    assert (ex2.n, ex2.missing, ex2.max_score, ex2.mean, ex2.median) == (4, 2, 2.0, 0.5, 0.0)
+    assert (ex1.exercise, ex1.n, ex1.missing, ex1.errored, ex1.students) == ("ex1", 3, 0, 1, 4)
+    assert (ex1.mean, ex1.median, ex1.minimum, ex1.maximum) == (2.3333, 2, 1.0, 4.0)
+    assert (ex2.n, ex2.missing, ex2.errored, ex2.max_score, ex2.mean) == (2, 1, 1, 2.0, 1.0)
+    assert sum(ex1.histogram) == ex1.n and sum(ex2.histogram) == ex2.n
+
+
+def test_an_exercise_not_submitted_is_missing_not_a_zero():
+    absent = ExerciseResult(
+        "ex1", (check("c0", F),), errors=(not_submitted("ex1"), "answers/ex1.toml: missing")
+    )
+    [ex1] = exercise_stats([graded("a", ex("ex1", P)), graded("b", absent)])
+    assert (ex1.n, ex1.missing, ex1.mean) == (1, 1, 1.0)
+    [c0] = check_difficulty([graded("a", ex("ex1", P)), graded("b", absent)])
+    assert (c0.graded, c0.passed, c0.failed) == (1, 1, 0)
+
+
+def test_the_difficulty_table_counts_each_outcome_over_the_graded_students():
+    table = {(c.exercise, c.name): c for c in check_difficulty(CLASS)}
+    c1 = table[("ex2", "c1")]
+    assert (c1.graded, c1.passed, c1.failed, c1.skipped, c1.errored) == (2, 1, 0, 1, 0)
+    assert table[("ex1", "c0")].pass_rate == 1.0 and table[("ex1", "c3")].rate == 2 / 3
+    essay = CheckResult("essay", "essay", 0, 2, Status.NEEDS_PERSON, Visibility.PUBLIC)
+    [row] = check_difficulty([graded("a", ExerciseResult("ex3", (essay,)))])
+    assert (row.unscored, row.failed, row.passed) == (1, 0, 0)
 
 
 def test_histogram_bins_cover_zero_to_max_and_the_max_lands_in_the_last_bin():
@@ -85,12 +110,27 @@ def test_columns_follow_the_given_order_then_the_rest_sorted():
     assert course_max_scores(CLASS) == {"ex1": 4.0, "ex2": 2.0}
 
 
-def test_text_report_shows_each_exercise_its_histogram_and_the_failed_checks():
+def test_text_report_shows_the_class_each_exercise_its_checks_and_the_failed_checks():
     text = format_stats(CLASS)
-    assert "ex1 (out of 4)  n=4 (missing 1):  mean 1.75  median 1.5  min 0  max 4" in text
-    assert "ex2 (out of 2)  n=4 (missing 2):" in text
+    assert text.startswith("class: 4 students; 3 graded, 1 could not be graded (error rows)")
+    assert (
+        "ex1 (out of 4): 3 graded of 4 (missing 0, errored 1):  mean 2.33  median 2  min 1  max 4"
+    ) in text
+    assert "ex2 (out of 2): 2 graded of 4 (missing 1, errored 1):" in text
     assert text.count("|") == 20  # ten histogram rows per exercise
-    assert "most-failed checks:" in text and "ex1:c2  c2 works" in text
+    assert "checks, each over the 3 graded:" in text and "checks, each over the 2 graded:" in text
+    assert "most-failed checks (failed/graded):" in text and "ex1:c2  c2 works" in text
+    assert "   2/3     67%  ex1:c2" in text  # the same denominator as the distribution
+
+
+def test_stats_plot_writes_one_png_per_exercise(tmp_path):
+    from grader.report.stats_plot import write_histograms
+
+    paths = write_histograms(exercise_stats(CLASS), tmp_path / "plots")
+    assert [p.name for p in paths] == ["ex1.png", "ex2.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in paths)
+    again = write_histograms(exercise_stats(CLASS), tmp_path / "again")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]  # reproducible
 
 
 def test_an_empty_class_has_an_empty_report():

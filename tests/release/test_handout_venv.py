@@ -97,13 +97,13 @@ def test_the_stub_scores_zero_with_public_checks_listed(installed):
     run = grade(bin_dir, student, "ex4_5", "--json")
     assert run.returncode == 1, run.stderr
     result = json.loads(run.stdout)
-    checks = {t["check"]: t for t in result["tests"]}
+    checks = {t["extra_data"]["check"]: t for t in result["tests"]}
     assert set(checks) >= PUBLIC_CODE_CHECKS
     assert all(t["visibility"] == "visible" for t in result["tests"])  # public checks only
     assert result["score"] == 0
     assert result["hidden_not_run"] >= 5
     assert "not implemented yet" in checks["param_count_small"]["output"]
-    assert not [t for t in result["tests"] if t["outcome"] == "errored"]
+    assert not [t for t in result["tests"] if t["extra_data"]["outcome"] == "errored"]
 
 
 def test_a_correct_student_gets_exit_0_and_is_told_what_is_graded_later(installed):
@@ -120,8 +120,9 @@ def test_a_correct_student_gets_exit_0_and_is_told_what_is_graded_later(installe
     said = " ".join(run.stdout.split())  # wrapped to the terminal's width
     assert "answer read and parses; it is scored when your submission is graded" in said
     public = json.loads(grade(bin_dir, student, "ex4_5", "--json").stdout)
-    code = {t["check"]: t for t in public["tests"] if t["check"] in PUBLIC_CODE_CHECKS}
-    assert all(t["outcome"] == "passed" for t in code.values()), code
+    tests = {t["extra_data"]["check"]: t for t in public["tests"]}
+    code = {name: t for name, t in tests.items() if name in PUBLIC_CODE_CHECKS}
+    assert all(t["extra_data"]["outcome"] == "passed" for t in code.values()), code
     full = sum(t["max_score"] for t in code.values())
     assert public["score"] == public["max_score"] == full  # nothing counted as lost
     quiz = sum(q.points for q in COURSE.find("ex4_5").questions())

@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import numbers
 
 import pytest
+from gradescope_spec import validate
 
 from grader.batch.gradebook import GradedSubmission
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
 from grader.report.feedback import HIDDEN_NOTE
-from grader.report.gradescope import VISIBILITIES, gradescope_results, write_gradescope
-
-# https://gradescope-autograders.readthedocs.io/en/latest/specs/#output-format
-FORMATS = {"text", "html", "simple_format", "md", "ansi"}
-TOP_LEVEL = {
-    "score": numbers.Real,
-    "execution_time": numbers.Real,
-    "output": str,
-    "output_format": str,
-    "test_output_format": str,
-    "test_name_format": str,
-    "visibility": str,
-    "stdout_visibility": str,
-    "extra_data": dict,
-    "tests": list,
-    "leaderboard": list,
-}
-TEST_FIELDS = {
-    "score": numbers.Real,
-    "max_score": numbers.Real,
-    "status": str,
-    "name": str,
-    "name_format": str,
-    "number": str,
-    "output": str,
-    "output_format": str,
-    "tags": list,
-    "visibility": str,
-    "extra_data": dict,
-}
-
-
-def validate(results: dict) -> None:
-    """Raise AssertionError unless ``results`` follows Gradescope's results.json spec."""
-    assert set(results) <= set(TOP_LEVEL), set(results) - set(TOP_LEVEL)
-    assert "score" in results or all("score" in t for t in results["tests"])
-    for key, kind in TOP_LEVEL.items():
-        assert key not in results or isinstance(results[key], kind), key
-    for key in ("visibility", "stdout_visibility"):
-        assert results.get(key, "visible") in VISIBILITIES
-    assert results.get("output_format", "text") in FORMATS
-    for test in results.get("tests", []):
-        assert set(test) <= set(TEST_FIELDS), set(test) - set(TEST_FIELDS)
-        for key, kind in TEST_FIELDS.items():
-            assert key not in test or isinstance(test[key], kind), key
-        assert test.get("status", "passed") in ("passed", "failed")
-        assert test.get("visibility", "visible") in VISIBILITIES
-        assert test.get("name_format", "text") in FORMATS
-        assert test.get("output_format", "text") in FORMATS
-        assert all(isinstance(tag, str) for tag in test.get("tags", []))
+from grader.report.gradescope import gradescope_results, write_gradescope
 
 
 def check(name, status, points, max_points, visibility=Visibility.PUBLIC, message="", output=""):
@@ -187,3 +139,55 @@ def test_results_are_valid_utf8_and_keep_text_that_is_not(tmp_path):
     validate(data)
     assert data["tests"][0]["output"].startswith("bad \udcff value")  # lossless
     assert "Problem: note \udcff" in data["output"]
+
+
+def test_a_student_who_could_not_be_graded_gets_every_test_at_zero_and_the_class_max():
+    from grader.batch.adjust import class_template, complete
+
+    broken = graded("bob", (), ("bob.zip: not a readable zip archive",))
+    results = gradescope_results(complete(broken, class_template([graded()])))
+    validate(results)
+    assert results["score"] == 0 and len(results["tests"]) == 5
+    assert (
+        sum(t["max_score"] for t in results["tests"])
+        == 7
+        == gradescope_results(graded())["extra_data"]["max_score"]
+    )
+    assert all(t["output"].startswith("not graded: bob.zip") for t in results["tests"][:1])
+
+
+def test_a_late_penalty_is_one_negative_test_and_the_scores_still_add_up():
+    from datetime import datetime, timedelta
+
+    from grader.batch.adjust import adjust
+    from grader.deadlines import Deadlines, LatePolicy
+
+    due = datetime.fromisoformat("2024-01-01T00:00:00+00:00")
+    policy = Deadlines({"ex4_5": LatePolicy(due, penalty_per_day=0.5)})
+    late = dataclasses.replace(graded(), submitted_at=(due + timedelta(hours=1)).isoformat())
+    results = gradescope_results(adjust(late, [], policy))
+    validate(results)
+    [penalty] = [t for t in results["tests"] if t["score"] < 0]
+    assert (penalty["name"], penalty["score"], penalty["number"]) == (
+        "ex4_5: late penalty",
+        -1,
+        "1.4",
+    )
+    assert results["score"] == 1 == sum(t["score"] for t in results["tests"])
+    assert results["output"].count("late: handed in") == 1
+
+
+def test_grade_json_uses_the_same_serializer_and_grade_all_json_is_a_valid_results_json():
+    from grader.cli import _json_report
+
+    one = _json_report([RESULTS[0]], all_exercises=False)
+    assert (
+        one["tests"]
+        == gradescope_results(graded(exercises=RESULTS[:1]), disclose_hidden=True)["tests"]
+    )
+    assert one["max_score"] == sum(t["max_score"] for t in one["tests"]) == 6
+    every = _json_report(list(RESULTS), all_exercises=True)
+    validate(every)
+    assert every["score"] == 2 == sum(t["score"] for t in every["tests"])
+    assert every["extra_data"]["max_score"] == 7
+    assert [e["exercise"] for e in every["extra_data"]["exercises"]] == ["ex4_5", "ex4_7"]
