@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,20 @@ from support import COURSE
 
 from grader.api import Session
 from grader.model import ExerciseResult
+
+
+@pytest.fixture(autouse=True)
+def default_sigint():
+    """Every test starts with Python's own Ctrl-C handler in this process.
+
+    A subprocess inherits an ignored SIGINT (and Python then installs no KeyboardInterrupt
+    handler in it), so one in-process test that ignores it (`grade batch`'s last-line
+    guard, a Dask worker plugin on the main thread) would make every later Ctrl-C test
+    see a child that cannot be interrupted.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -233,6 +233,7 @@ def test_exit_130_and_one_line_for_ctrl_c_during_batch_and_a_rerun_resumes(tmp_p
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=_default_sigint,  # as from a shell: Ctrl-C not ignored
     )
     deadline = time.monotonic() + 120
     while recorded(db) < 1 and time.monotonic() < deadline and batch.poll() is None:
@@ -254,3 +255,8 @@ def test_exit_130_and_one_line_for_ctrl_c_during_batch_and_a_rerun_resumes(tmp_p
     assert recorded(db) == len(students)  # each submission graded once
     assert len({g.score for g in latest}) == 1  # the same work, graded alike before and after
     assert not any(g.problems for g in latest)
+
+
+def _default_sigint() -> None:
+    """In the child before it runs: SIGINT's default action, as a shell starts a command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -287,6 +287,7 @@ def test_ctrl_c_during_a_cluster_batch_is_one_line_exit_130_and_stops_every_proc
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=_default_sigint,  # as from a shell: Ctrl-C not ignored
     )
     wait_for_rows(db, 1, proc)
     helpers = psutil.Process(proc.pid).children(recursive=True)
@@ -311,3 +312,8 @@ def test_device_cuda_refuses_a_cluster_without_gpu_workers(cluster, tmp_path):
         "workers with `dask worker ADDRESS --nthreads 1 --resources GPU=1`)"
     )
     assert rows_per_student(db) == {}
+
+
+def _default_sigint() -> None:
+    """In the child before it runs: SIGINT's default action, as a shell starts a command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
