@@ -204,11 +204,21 @@ def export_command(db: Path, fmt: str, output: Path, html: bool, disclose_hidden
 @click.command("stats")
 @click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--top", type=int, default=10, show_default=True, help="Most-failed checks shown.")
-def stats_command(db: Path, top: int) -> None:
+@click.option(
+    "--timing",
+    is_flag=True,
+    help="Show instead the --top slowest checks: median and p95 seconds, judge and sandbox side.",
+)
+def stats_command(db: Path, top: int, timing: bool) -> None:
     """Score distribution per exercise and the most-failed checks."""
     from grader.batch.stats import format_stats
 
     with Gradebook(db, create=False) as gradebook:
+        if timing:
+            from grader.batch.timing import format_timing
+
+            click.echo(format_timing(gradebook.latest_all(), top=top), nl=False)
+            return
         click.echo(format_stats(gradebook.latest_all(), top=top), nl=False)
 
 
