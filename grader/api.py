@@ -10,6 +10,7 @@ sympy) are paid once however many exercises or submissions it grades.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -61,6 +62,7 @@ class Session:
         limits = limits or Limits(apply_memory_limit=device != "cuda")
         course = (course or active()).mount()
         harden_judge_process()
+        one_judge_thread()
         zygote = Zygote.start(limits, isolation, course.checks_dir, warm, course.modules)
         return cls(zygote, course, device)
 
@@ -127,6 +129,22 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def one_judge_thread() -> None:
+    """Run the judge's own torch work (references, autograd on small models) on one thread.
+
+    Its tensors are tiny: with torch's default of one thread per core, every operation
+    waits for the slowest thread, and on a loaded machine that costs 10-40x (ex4_9's
+    reference checks took 0.55 s instead of 0.01 s). Parallelism comes from processes
+    (``grade batch -j``). Applies to torch imported already and, through
+    ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``, to a torch imported later in this process.
+    """
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def resolve_device(choice: str, cuda_available: bool) -> str:
