@@ -54,8 +54,9 @@ class Session:
 
         ``isolation``: "auto", "strict" (refuse below namespaces) or "process";
         ``course``: default the active one (:func:`grader.catalog.active`);
-        ``warm``: the template pays torch's lazy imports once instead of every sandbox
-        paying them (see :meth:`grader.sandbox.Zygote.start`): for many submissions.
+        ``warm``: the template pays torch's lazy imports once, before it is ready, instead
+        of every sandbox paying them in a check (see :meth:`grader.sandbox.Zygote.start`):
+        for many submissions, or for exercises that need them (:func:`wants_warm_template`).
         """
         if device not in DEVICES:
             raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
@@ -129,6 +130,13 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wants_warm_template(exercises: Sequence[Exercise]) -> bool:
+    """Whether grading ``exercises`` should start a warm template: one of them declares
+    ``warm_template`` (it uses torch's lazy imports; see :class:`~grader.exercise.Exercise`).
+    Others never pay for it: ``grade ex4_5`` starts as fast as a cold template can."""
+    return any(e.warm_template for e in exercises)
 
 
 def one_judge_thread() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from grader import cli_author
-from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
+from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace, wants_warm_template
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
 from grader.cli_doctor import doctor_command
@@ -287,7 +287,8 @@ def _run(
     include_hidden = hidden if hidden is not None else bool(submission or solution)
     if include_hidden:
         course.validate(tuple(exercises))
-    session = Session.start(device=device, isolation=isolation, course=course)
+    warm = wants_warm_template(exercises)
+    session = Session.start(device=device, isolation=isolation, course=course, warm=warm)
     scratch = Path(tempfile.mkdtemp(prefix="grader-run-"))
     try:
         target, problems = _workspace(exercises, course, submission, solution, scratch)
@@ -351,7 +352,8 @@ def _watch(
             )
         )
 
-    with Session.start(device=device, isolation=isolation, course=course) as session:
+    warm = exercise.warm_template
+    with Session.start(device=device, isolation=isolation, course=course, warm=warm) as session:
         cli_watch.watch(exercise, session, workspace, include_hidden=include_hidden, show=show)
 
 

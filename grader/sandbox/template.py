@@ -71,9 +71,10 @@ class Zygote:
         below namespaces), "strict" (namespaces or IsolationUnavailable) or "process".
         ``checks_dir`` is the course's public folder, mounted as ``grader.course`` in the
         template (and visible, read-only, inside the namespaces): where probes come from.
-        ``warm``: before its first sandbox, the template also pays torch's lazy imports
-        (about 1 s, once) that each sandbox would otherwise pay when it first trains or
-        uses a meta tensor: worth it when one template serves many submissions.
+        ``warm``: before it is ready, the template also pays torch's lazy imports (about
+        1 s, once) that each sandbox would otherwise pay when it first makes an optimizer
+        or uses a meta tensor: worth it when one template serves many submissions, or
+        when the exercises graded need them (see :attr:`grader.exercise.Exercise.warm_template`).
         ``modules`` are the course's extra modules for student code: the template imports
         them once, and :meth:`info` says which could not be imported.
         """
@@ -86,7 +87,8 @@ class Zygote:
         env["HOME"] = tempfile.gettempdir()
         package_parent = str(Path(__file__).resolve().parents[2])
         own_uid = "1" if chosen.own_uid else "0"
-        tail = [package_parent, chosen.level, own_uid, public[0] if public else "", *modules]
+        flags = [own_uid, "1" if warm else "0"]
+        tail = [package_parent, chosen.level, *flags, public[0] if public else "", *modules]
         command = [*plan.prefix, sys.executable, "-c", _BOOTSTRAP, "{fd}", *tail]
         return cls(command, env, limits, chosen, warm)
 
@@ -115,7 +117,7 @@ class Zygote:
 
     def _spawn(self, sock_fd: int, out_fd: int) -> int:
         self.info()
-        request = {"op": "spawn", "limits": self.limits.to_dict(), "warm": self.warm}
+        request = {"op": "spawn", "limits": self.limits.to_dict()}
         try:
             socket.send_fds(self._ctrl, [json.dumps(request).encode()], [sock_fd, out_fd])
         except OSError as exc:
