@@ -132,11 +132,17 @@ class Session:
         self.close()
 
 
-def wants_warm_template(exercises: Sequence[Exercise]) -> bool:
-    """Whether grading ``exercises`` should start a warm template: one of them declares
-    ``warm_template`` (it uses torch's lazy imports; see :class:`~grader.exercise.Exercise`).
-    Others never pay for it: ``grade ex4_5`` starts as fast as a cold template can."""
-    return any(e.warm_template for e in exercises)
+def wants_warm_template(exercises: Sequence[Exercise], sandboxes_each: int = 1) -> bool:
+    """Whether a warm template saves time when grading ``exercises``, each in
+    ``sandboxes_each`` sandboxes (``grade ID --watch`` and ``grade selftest``: at least 2).
+
+    Torch's lazy imports cost the same once in the template as once in a sandbox, and a
+    sandbox pays them only when a check needs them (a stub never does). So the template
+    pays them only when more than one sandbox of the exercises that declare
+    ``warm_template`` (:class:`~grader.exercise.Exercise`) would: ``grade dropout`` and
+    ``grade ex4_5`` start cold, ``grade all`` and ``grade dropout --watch`` warm.
+    """
+    return sum(e.warm_template for e in exercises) * sandboxes_each > 1
 
 
 def one_judge_thread() -> None:

@@ -38,10 +38,9 @@ class Exercise:
     """One exercise. ``functions`` are the names the student implements.
 
     ``warm_template``: its checks use parts of torch that torch imports on first use
-    (an optimizer, ``nn.init``, meta tensors: ``torch._dynamo``, some 800 modules, 1-2 s).
-    A grading that includes it starts its sandbox template warm: the template imports
-    them once before it is ready, instead of the first check that needs them paying it
-    in every sandbox (see :meth:`grader.api.Session.start`).
+    (an optimizer, meta tensors: ``torch._dynamo``, some 800 modules, 1-2 s). Where more
+    than one sandbox would pay that, the sandbox template imports it once before it is
+    ready (see :func:`grader.api.wants_warm_template`).
     """
 
     id: str

@@ -112,7 +112,7 @@ def selftest(
         device=options.device,
         isolation=options.isolation,
         course=course,
-        warm=wants_warm_template(exercises),
+        warm=wants_warm_template(exercises, sandboxes_each=2),  # the solution, the stub...
     )
     try:
         return [_one(session, course, exercise, options, say) for exercise in exercises]
