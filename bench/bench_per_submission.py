@@ -10,17 +10,15 @@ from the solution (answers in its answers cell). For each kind the class is grad
 ``grade batch -j 1`` twice, with 1 student and with 1 + --students, alternately, --repeat
 times; the cost of one submission is the difference of the two walls divided by
 --students (worker start-up, torch imports and the first submission cancel out). Also
-printed: the CPU seconds of one submission (the same difference, summed over every process
-of the batch: a number the machine's load barely changes), the median grading time
-recorded in the gradebook (sum of the exercises' ``execution_time``), and the ``import
-torch`` floor measured before and after in the same run (``python -c "import torch"``).
+printed: the median grading time recorded in the gradebook (sum of the exercises'
+``execution_time``), and the ``import torch`` floor measured before and after in the same
+run (``python -c "import torch"``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -67,27 +65,20 @@ def write_class(root: Path, course: Course, ids: list[str], count: int, kind: st
     return root
 
 
-def children_cpu() -> float:
-    """CPU seconds of every finished descendant so far (each process waits for its own)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def batch(folder: Path, db: Path, ids: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of `grade batch -j 1` on ``folder``; every submission must get
-    full marks."""
+def batch(folder: Path, db: Path, ids: list[str]) -> float:
+    """Wall seconds of `grade batch -j 1` on ``folder``; every submission must get full marks."""
     flags = [x for e in ids for x in ("--exercise", e)]
     cmd = [sys.executable, "-m", "grader", "batch", str(folder), "--db", str(db), "-j", "1"]
-    started, cpu = time.perf_counter(), children_cpu()
+    started = time.perf_counter()
     done = subprocess.run([*cmd, "--device", "cpu", *flags], cwd=REPO, capture_output=True)
-    wall, cpu = time.perf_counter() - started, children_cpu() - cpu
+    wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"grade batch exited {done.returncode}: {done.stderr.decode()[-2000:]}")
     with Gradebook(db, create=False) as book:
         for graded in book.latest_all():
             if graded.score != graded.max_score or len(graded.exercises) != len(ids):
                 sys.exit(f"{graded.student_id}: {graded.score}/{graded.max_score}")
-    return wall, cpu
+    return wall
 
 
 def grading_times(db: Path) -> list[float]:
@@ -98,20 +89,19 @@ def grading_times(db: Path) -> list[float]:
 def measure(tmp: Path, course: Course, ids: list[str], kind: str, args) -> None:
     one = write_class(tmp / f"{kind}-1", course, ids, 1, kind)
     many = write_class(tmp / f"{kind}-n", course, ids, 1 + args.students, kind)
-    per_submission, cpu, graded = [], [], []
+    per_submission, graded = [], []
     for r in range(args.repeat):
         small = batch(one, tmp / f"{kind}-1-{r}.db", ids)
         large = batch(many, tmp / f"{kind}-n-{r}.db", ids)
-        per_submission.append((large[0] - small[0]) / args.students)
-        cpu.append((large[1] - small[1]) / args.students)
+        per_submission.append((large - small) / args.students)
         graded += grading_times(tmp / f"{kind}-n-{r}.db")[1:]
     cost = statistics.median(per_submission)
     verdict = "meets" if cost <= TARGET_S else "misses"
     print(
         f"{kind:6} per submission (batch wall, marginal): median {cost:.3f} s "
         f"(runs: {', '.join(f'{s:.3f}' for s in per_submission)}), {verdict} the "
-        f"{TARGET_S} s target; CPU {statistics.median(cpu):.3f} s; grading time in the "
-        f"gradebook: median {statistics.median(graded):.3f} s"
+        f"{TARGET_S} s target; grading time in the gradebook: median "
+        f"{statistics.median(graded):.3f} s"
     )
 
 
