@@ -10,6 +10,7 @@ sympy) are paid once however many exercises or submissions it grades.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -53,14 +54,16 @@ class Session:
 
         ``isolation``: "auto", "strict" (refuse below namespaces) or "process";
         ``course``: default the active one (:func:`grader.catalog.active`);
-        ``warm``: the template pays torch's lazy imports once instead of every sandbox
-        paying them (see :meth:`grader.sandbox.Zygote.start`): for many submissions.
+        ``warm``: the template pays torch's lazy imports once, before it is ready, instead
+        of every sandbox paying them in a check (see :meth:`grader.sandbox.Zygote.start`):
+        for many submissions, or for exercises that need them (:func:`wants_warm_template`).
         """
         if device not in DEVICES:
             raise UsageError(f"--device must be one of {', '.join(DEVICES)}, not {device!r}")
         limits = limits or Limits(apply_memory_limit=device != "cuda")
         course = (course or active()).mount()
         harden_judge_process()
+        one_judge_thread()
         zygote = Zygote.start(limits, isolation, course.checks_dir, warm, course.modules)
         return cls(zygote, course, device)
 
@@ -127,6 +130,35 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wants_warm_template(exercises: Sequence[Exercise], sandboxes_each: int = 1) -> bool:
+    """Whether a warm template saves time when grading ``exercises``, each in
+    ``sandboxes_each`` sandboxes (``grade ID --watch`` and ``grade selftest``: at least 2).
+
+    Torch's lazy imports cost the same once in the template as once in a sandbox, and a
+    sandbox pays them only when a check needs them (a stub never does). So the template
+    pays them only when more than one sandbox of the exercises that declare
+    ``warm_template`` (:class:`~grader.exercise.Exercise`) would: ``grade dropout`` and
+    ``grade ex4_5`` start cold, ``grade all`` and ``grade dropout --watch`` warm.
+    """
+    return sum(e.warm_template for e in exercises) * sandboxes_each > 1
+
+
+def one_judge_thread() -> None:
+    """Run the judge's own torch work (references, autograd on small models) on one thread.
+
+    Its tensors are tiny: with torch's default of one thread per core, every operation
+    waits for the slowest thread, and on a loaded machine that costs 10-40x (ex4_9's
+    reference checks took 0.55 s instead of 0.01 s). Parallelism comes from processes
+    (``grade batch -j``). Applies to torch imported already and, through
+    ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``, to a torch imported later in this process.
+    """
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 def resolve_device(choice: str, cuda_available: bool) -> str:

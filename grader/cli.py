@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from grader import cli_author, cli_instructor
-from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace
+from grader.api import DEVICES, ISOLATION_CHOICES, Session, solution_workspace, wants_warm_template
 from grader.catalog import ENVIRONMENT_VARIABLE, Course
 from grader.cli_context import current_course
 from grader.cli_doctor import doctor_command
@@ -292,11 +292,12 @@ def _run(
     course = current_course()
     exercises = pick()
     include_hidden = hidden if hidden is not None else bool(submission or solution)
-    if include_hidden:
-        course.validate(tuple(exercises))
-    session = Session.start(device=device, isolation=isolation, course=course)
+    warm = wants_warm_template(exercises)
+    session = Session.start(device=device, isolation=isolation, course=course, warm=warm)
     scratch = Path(tempfile.mkdtemp(prefix="grader-run-"))
     try:
+        if include_hidden:  # loads the hidden checks while the sandbox template starts
+            course.validate(tuple(exercises))
         target, problems = _workspace(exercises, course, submission, solution, scratch)
         results = session.grade(exercises, target, include_hidden=include_hidden)
         results = problems.with_problems(results) if problems else results
@@ -381,7 +382,8 @@ def _watch(
             )
         )
 
-    with Session.start(device=device, isolation=isolation, course=course) as session:
+    warm = wants_warm_template([exercise], sandboxes_each=2)  # graded again at each save
+    with Session.start(device=device, isolation=isolation, course=course, warm=warm) as session:
         cli_watch.watch(exercise, session, workspace, include_hidden=include_hidden, show=show)
 
 

@@ -304,14 +304,25 @@ def export_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write a PNG histogram per exercise into this folder (needs matplotlib).",
 )
-def stats_command(db: Path, top: int, plot: Path | None) -> None:
+@click.option(
+    "--timing",
+    is_flag=True,
+    help="Show instead the --top slowest checks: median and p95 seconds, judge and sandbox side.",
+)
+def stats_command(db: Path, top: int, plot: Path | None, timing: bool) -> None:
     """Score distribution per exercise (graded students; missing and errored counted
-    apart), each check's difficulty, and the most-failed checks."""
+    apart), each check's difficulty, and the most-failed checks; with --timing, where
+    the batch's time went."""
     from grader.batch.adjust import class_results
     from grader.batch.stats import exercise_stats, format_stats
 
     course = current_course()
     with Gradebook(db, create=False) as gradebook:
+        if timing:
+            from grader.batch.timing import format_timing
+
+            click.echo(format_timing(gradebook.latest_all(), top=top), nl=False)
+            return
         graded = class_results(gradebook, course.deadlines, complete_missing=False)
     present = {e.exercise for sub in graded for e in sub.exercises}
     order = [e.id for e in course.exercises() if e.id in present]  # the course's order

@@ -3,7 +3,8 @@
 An exercise is a folder ``<course>/checks/<id>/`` (found by convention, see
 :mod:`grader.catalog`) holding:
 
-- ``exercise.toml``: ``alias``, ``title`` and ``functions`` (the names students define);
+- ``exercise.toml``: ``alias``, ``title`` and ``functions`` (the names students define),
+  and optionally ``warm_template`` (see :attr:`Exercise.warm_template`);
 - ``statement.md``: the statement (Chinese and English where the course is bilingual);
 - ``public.py``: the public ``checks`` (a :class:`~grader.registry.CheckSet`);
 - ``probes.py`` (optional): grader-written code that runs *inside the sandbox*;
@@ -34,13 +35,20 @@ METADATA_FILE = "exercise.toml"
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise. ``functions`` are the names the student implements."""
+    """One exercise. ``functions`` are the names the student implements.
+
+    ``warm_template``: its checks use parts of torch that torch imports on first use
+    (an optimizer, meta tensors: ``torch._dynamo``, some 800 modules, 1-2 s). Where more
+    than one sandbox would pay that, the sandbox template imports it once before it is
+    ready (see :func:`grader.api.wants_warm_template`).
+    """
 
     id: str
     alias: str
     title: str
     functions: tuple[str, ...]
     folder: Path | None = None  # checks/<id>/ (None: an exercise known by id only)
+    warm_template: bool = False
 
     @classmethod
     def from_folder(cls, folder: Path) -> Exercise:
@@ -61,6 +69,7 @@ class Exercise:
             title=_text(data, "title", path),
             functions=_names(data, path),
             folder=folder,
+            warm_template=_flag(data, "warm_template", path),
         )
 
     # -- the student's files, relative to a submission or to the course root
@@ -144,6 +153,13 @@ def _text(data: dict, key: str, path: Path, default: str | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CourseError(f"{path}: `{key}` must be a non-empty string")
     return value.strip()
+
+
+def _flag(data: dict, key: str, path: Path) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise CourseError(f"{path}: `{key}` must be true or false")
+    return value
 
 
 def _names(data: dict, path: Path) -> tuple[str, ...]:

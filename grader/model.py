@@ -103,8 +103,8 @@ class CheckResult:
     ``title`` the sentence students read. ``output`` holds captured student
     stdout/stderr, trimmed; it is shown, never parsed. ``duration_s`` is the check's
     whole wall time, ``sandbox_s`` the part spent waiting for the sandbox (starting it,
-    running the student's code and probes); the rest is the judge's own work.
-    ``figures`` are the plots the check attached (see :class:`Figure`).
+    running the student's code and probes); the rest, :attr:`judge_s`, is the judge's own
+    work. ``figures`` are the plots the check attached (see :class:`Figure`).
     """
 
     name: str
@@ -119,8 +119,13 @@ class CheckResult:
     sandbox_s: float = 0.0
     figures: tuple[Figure, ...] = ()
 
+    @property
+    def judge_s(self) -> float:
+        """Seconds of the check's own work in the trusted process: ``duration_s - sandbox_s``."""
+        return max(self.duration_s - self.sandbox_s, 0.0)
+
     def to_dict(self) -> dict:
-        """A JSON-ready dict (enums as their values)."""
+        """A JSON-ready dict (enums as their values; ``judge_s`` derived, for readers)."""
         return {
             "name": self.name,
             "title": self.title,
@@ -131,6 +136,7 @@ class CheckResult:
             "message": self.message,
             "duration_s": round(self.duration_s, 4),
             "sandbox_s": round(self.sandbox_s, 4),
+            "judge_s": round(self.judge_s, 4),
             "output": self.output,
             "figures": [f.to_dict() for f in self.figures],
         }

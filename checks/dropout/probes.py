@@ -162,7 +162,8 @@ def train_network(student, X, y, X_probe, device: str, seed: int, steps: int, p:
         student.Dropout(p),
         nn.Linear(hidden, int(y.max()) + 1),
     ).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    # fused: the same Adam update in one kernel per step (a third of the step's time).
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, fused=True)
     losses = []
     for _ in range(steps):
         optimizer.zero_grad()

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.api import Session
+from grader.api import Session, wants_warm_template
 from grader.author import mutation, statistics
 from grader.catalog import Course
 from grader.errors import GraderError
@@ -108,7 +108,12 @@ def selftest(
 ) -> list[ExerciseSelftest]:
     """Self-test each exercise (validated already: see :meth:`Course.validate`)."""
     say = progress or (lambda _text: None)
-    session = Session.start(device=options.device, isolation=options.isolation, course=course)
+    session = Session.start(
+        device=options.device,
+        isolation=options.isolation,
+        course=course,
+        warm=wants_warm_template(exercises, sandboxes_each=2),  # the solution, the stub...
+    )
     try:
         return [_one(session, course, exercise, options, say) for exercise in exercises]
     finally:

@@ -21,6 +21,9 @@ alias = "$alias"
 title = "$title"
 # The names students define in exercises/$id.py (the stub and the solution must define each).
 functions = $functions
+# If its checks or probes make a torch optimizer or use meta tensors (torch imports
+# torch._dynamo for them on first use, 1-2 s), uncomment: the sandbox template pays it once.
+# warm_template = true
 """)
 
 PACKAGE_INIT = Template('''\

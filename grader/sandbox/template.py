@@ -73,9 +73,10 @@ class Zygote:
         below namespaces), "strict" (namespaces or IsolationUnavailable) or "process".
         ``checks_dir`` is the course's public folder, mounted as ``grader.course`` in the
         template (and visible, read-only, inside the namespaces): where probes come from.
-        ``warm``: before its first sandbox, the template also pays torch's lazy imports
-        (about 1 s, once) that each sandbox would otherwise pay when it first trains or
-        uses a meta tensor: worth it when one template serves many submissions.
+        ``warm``: before it is ready, the template also pays torch's lazy imports (about
+        1 s, once) that each sandbox would otherwise pay when it first makes an optimizer
+        or uses a meta tensor: worth it when one template serves many submissions, or
+        when the exercises graded need them (see :attr:`grader.exercise.Exercise.warm_template`).
         ``modules`` are the course's extra modules for student code: the template imports
         them once, and :meth:`info` says which could not be imported.
         At the process level the template reads a private copy of it and of the grader
@@ -96,6 +97,7 @@ class Zygote:
             "own_uid": chosen.own_uid,
             "checks": public[0:1],
             "modules": list(modules),
+            "warm": warm,
         }
         package_parent, copy = str(iso.package_dir().parent), None
         if chosen.level == iso.PROCESS:
@@ -137,7 +139,7 @@ class Zygote:
 
     def _spawn(self, sock_fd: int, out_fd: int) -> int:
         self.info()
-        request = {"op": "spawn", "limits": self.limits.to_dict(), "warm": self.warm}
+        request = {"op": "spawn", "limits": self.limits.to_dict()}
         try:
             socket.send_fds(self._ctrl, [json.dumps(request).encode()], [sock_fd, out_fd])
         except OSError as exc:

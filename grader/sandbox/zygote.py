@@ -6,15 +6,14 @@ judge's memory: no expected values, no hidden inputs, no student file paths.
 It closes every descriptor it inherited but its control socket, makes itself
 non-dumpable and a child subreaper, pre-imports numpy, torch (one thread,
 before any torch op: forking after a multi-threaded op deadlocks children),
-sympy and the modules the course declares for student code, then serves
+sympy and the modules the course declares for student code (and, in a template
+started warm, torch's lazy imports: :func:`_warm_up_lazy_torch`), then serves
 requests on a SOCK_SEQPACKET control socket:
 
 - ``spawn``: make a private working directory, fork a child that confines itself
   (:mod:`grader.sandbox.confine`) and serves one student's module over the
   socket passed with the request (:mod:`grader.sandbox.child`); its stdout and
   stderr go to the pipe passed alongside. Replies with the child's pid as seen here.
-  With ``"warm": true`` the template first pays, once, torch's lazy imports that
-  every sandbox would otherwise pay on first use (:func:`_warm_up_lazy_torch`).
 - ``reap``: kill that child's process group, say how it ended, then clear up
   (:mod:`grader.sandbox.sweep`): stray processes, its working directory, and,
   once no sandbox is live, every scratch place it could have written to.
@@ -70,16 +69,12 @@ class Template:
         self.children: dict[int, _Child] = {}
         self.exits: dict[int, str] = {}
         self.dirty_since: float | None = None
-        self.warm = False  # torch's lazy imports paid here (see _warm_up_lazy_torch)
         self.seccomp = seccomp.compile_filter((os.getpid(), os.getppid()))
         # Folders the template reads from: if one moved (a venv under the sandbox's
         # writable /tmp, renamed by a student), start afresh rather than serve a broken view.
         self.anchors = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(__file__))}
 
     def spawn(self, request: dict, fds: list[int]) -> int:
-        if request.get("warm") is True and not self.warm:
-            _warm_up_lazy_torch()
-            self.warm = True
         sock_fd, out_fd = fds[0], fds[1]
         workdir = self._make_workdir()
         started = time.time()
@@ -147,7 +142,7 @@ class Template:
 def main() -> None:
     """Entry point: ``python -c ... <control fd> <package parent> <config>``; the config is
     JSON: ``{"level", "own_uid", "checks": [<course checks folder>], "modules": [<module the
-    course declares>, ...], "landlock": policy}``."""
+    course declares>, ...], "landlock": policy, "warm": bool}``."""
     ctrl_fd, config = int(sys.argv[1]), json.loads(sys.argv[2])
     if config.get("checks"):
         from pathlib import Path
@@ -168,6 +163,8 @@ def main() -> None:
     if own_uid:  # its sandboxes may not be able to import these themselves
         _warm_up_symbolic()
         _warm_up_training()
+    if config.get("warm"):  # before "ready": the judge waits for it at start, never in a check
+        _warm_up_lazy_torch()
     ctrl.send(json.dumps({"ready": True, **info}).encode())
     while True:
         try:

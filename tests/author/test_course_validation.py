@@ -127,6 +127,13 @@ def test_a_malformed_exercise_toml(course):
     assert "cannot be read" in message
 
 
+def test_a_warm_template_declaration_that_is_not_a_boolean(course):
+    toml = course / "checks" / "twice" / "exercise.toml"
+    toml.write_text(toml.read_text("utf-8") + 'warm_template = "yes"\n', "utf-8")
+    message = refused(course)
+    assert str(toml) in message and "`warm_template` must be true or false" in message
+
+
 def test_an_alias_that_is_another_exercise_s_id(course):
     tiny_course(course, "other", "twice")
     message = refused(course)
