@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.text_file import UnreadableText, read_utf8
 
 _EXTENDED_TIMESTAMP = 0x5455
 _MAX_CSV_BYTES = 32 * 2**20
@@ -110,13 +111,6 @@ def _checked_time(text: str, where: str) -> str:
 
 def _text(path: Path) -> str:
     try:
-        with path.open("rb") as stream:
-            data = stream.read(_MAX_CSV_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if len(data) > _MAX_CSV_BYTES:
-        raise UsageError(f"{path}: over {_MAX_CSV_BYTES // 2**20} MiB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 ({exc})") from exc
+        return read_utf8(path, _MAX_CSV_BYTES, str(path))
+    except UnreadableText as exc:
+        raise UsageError(str(exc)) from None

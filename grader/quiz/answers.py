@@ -33,6 +33,7 @@ from grader.quiz.questions import (
     Question,
     SymbolicQuestion,
 )
+from grader.text_file import UnreadableText, read_utf8
 
 __all__ = ["MAX_FILE_BYTES", "AnswerSheet", "display_name", "read_answers"]
 
@@ -79,9 +80,9 @@ def read_answers(path: Path, questions: Sequence[Question]) -> AnswerSheet:
     """Read and check ``path`` against ``questions``; never raises for bad content."""
     source = display_name(path)
     try:
-        text = _read_text(path, source)
+        text = read_utf8(path, MAX_FILE_BYTES, source)
         table = _parse_toml(text, source)
-    except _Unreadable as error:
+    except (UnreadableText, _Unreadable) as error:
         return AnswerSheet(source, fatal=str(error))
     lines = _key_lines(text)
     by_key = {question.key: question for question in questions}
@@ -111,24 +112,6 @@ class _Unreadable(Exception):
 
 class _WrongAnswer(Exception):
     """One answer has the wrong form; the message says what is expected."""
-
-
-def _read_text(path: Path, source: str) -> str:
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise _Unreadable(f"{source}: cannot be read ({error.strerror or error})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise _Unreadable(f"{source}: the file is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise _Unreadable(
-            f"{source} (line {line}): not valid UTF-8 (byte 0x{data[error.start]:02x}): "
-            "save the file with UTF-8 encoding"
-        ) from None
 
 
 def _parse_toml(text: str, source: str) -> dict:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from grader.batch.naming import collision_key
 from grader.errors import UsageError
+from grader.text_file import UnreadableText, read_utf8
 
 FIELDS = (
     "name",
@@ -102,17 +103,12 @@ def read_roster(path: Path, key: str = "student_id") -> Roster:
 
 def _rows(path: Path) -> list[list[str]]:
     try:
-        with path.open("rb") as stream:
-            data = stream.read(_MAX_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the roster ({exc.strerror or exc})") from exc
-    if len(data) > _MAX_BYTES:
-        raise UsageError(f"{path}: the roster is over {_MAX_BYTES // 2**20} MiB")
-    try:
-        text = data.decode("utf-8-sig")
+        text = read_utf8(path, _MAX_BYTES, f"{path} (the roster)")
         return [row for row in csv.reader(io.StringIO(text, newline="")) if any(row)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
+    except UnreadableText as exc:
+        raise UsageError(str(exc)) from None
+    except csv.Error as exc:
+        raise UsageError(f"{path}: not a CSV file ({exc})") from exc
 
 
 def _normalized(name: str) -> str:
