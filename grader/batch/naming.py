@@ -72,6 +72,12 @@ def student_id_from_name(name: str) -> str | None:
     return f"{text[:keep]}-{_digest(text)}"
 
 
+def unnamed_id(name: str) -> str:
+    """The id of a submission whose name gives none (``student_id_from_name`` is None):
+    ``unnamed-`` and a hash of the raw name, so two such names never merge."""
+    return f"unnamed-{_digest(name)}"
+
+
 def collision_key(name: str) -> str | None:
     """The key under which two names are the same student (NFKC, case-folded), or None."""
     text = _sanitized(name)

@@ -19,9 +19,12 @@ from pathlib import Path
 
 from grader.batch.folder import why_refused
 from grader.batch.layout import handout_path, is_noise
-from grader.batch.naming import collision_key, display, student_id_from_name
+from grader.batch.naming import collision_key, display, student_id_from_name, unnamed_id
 
 logger = logging.getLogger(__name__)
+NO_ID_IN_NAME = (
+    "its name has no letter or digit to make a student id from: rename it to the student's id"
+)
 
 
 @dataclass
@@ -83,11 +86,14 @@ def _source_of(entry: Path, ids: list[str], singles: dict[str, Source]) -> Sourc
     return _single_file(entry, ids, singles)
 
 
-def _new_source(entry: Path, name: str, refused: str = "") -> Source | None:
+def _new_source(entry: Path, name: str, refused: str = "") -> Source:
+    """A folder's, zip's or refused entry's source; a name with no letter or digit (only
+    symbols, emoji or punctuation) still gets a row, ``unnamed-<hash of the name>``,
+    refused with a message that says to rename it."""
     student, key = student_id_from_name(name), collision_key(name)
     if student is None or key is None:
-        logger.warning("skipping %s: no student id can be made from its name", display(str(entry)))
-        return None
+        student = key = unnamed_id(name)
+        refused = NO_ID_IN_NAME
     return Source(student, key, [entry], refused=refused)
 
 

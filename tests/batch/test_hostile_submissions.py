@@ -382,3 +382,21 @@ def test_a_zip_that_is_not_a_zip_at_all_still_has_a_stable_hash(tmp_path, subs):
     first = load(tmp_path)["eve"].content_hash
     (subs / "eve.zip").rename(subs / "eve2.zip")
     assert load(tmp_path)["eve2"].content_hash == first
+
+
+@pytest.mark.parametrize("name", ["\U0001f600", "!!!", "@#$", "\u2603\u2603"])
+def test_a_name_with_no_letter_or_digit_is_an_error_row_not_dropped(tmp_path, subs, name):
+    write_tree(subs / name, GOOD)
+    (subs / f"{name}{name}.zip").write_bytes(hostile.zip_bytes(GOOD))
+    found = load(tmp_path)
+    assert_bob_untouched(found)
+    unnamed = sorted(s for s in found if s != "bob")
+    assert len(unnamed) == 2 and all(s.startswith("unnamed-") for s in unnamed), unnamed
+    for student in unnamed:
+        sub = found[student]
+        assert not sub.gradable
+        [problem] = sub.problems
+        assert problem.endswith(
+            "refused, its name has no letter or digit to make a student id from: "
+            "rename it to the student's id"
+        ), problem
