@@ -384,7 +384,7 @@ def test_a_zip_that_is_not_a_zip_at_all_still_has_a_stable_hash(tmp_path, subs):
     assert load(tmp_path)["eve2"].content_hash == first
 
 
-@pytest.mark.parametrize("name", ["\U0001f600", "!!!", "@#$", "\u2603\u2603"])
+@pytest.mark.parametrize("name", ["\U0001f600", "!!!", "%", "\u2603\u2603"])
 def test_a_name_with_no_letter_or_digit_is_an_error_row_not_dropped(tmp_path, subs, name):
     write_tree(subs / name, GOOD)
     (subs / f"{name}{name}.zip").write_bytes(hostile.zip_bytes(GOOD))
