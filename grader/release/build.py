@@ -268,7 +268,16 @@ def _student_readme(exercises: list[Exercise], files: Course, notebooks: bool) -
     ]
     hint = "" if notebooks else " (make it with `grade notebook <id>`)"
     template = resources.files("grader.release").joinpath("student_readme.md").read_text("utf-8")
-    return template.replace("{exercises}", "\n".join(rows)).replace("{notebook_hint}", hint)
+    example = exercises[0].id if exercises else "<id>"  # commands shown with the course's own id
+    fields = {
+        "{exercises}": "\n".join(rows),
+        "{notebook_hint}": hint,
+        "{example}": example,
+        "{pad}": " " * max(len(example) - 1, 0),
+    }
+    for field, value in fields.items():
+        template = template.replace(field, value)
+    return template
 
 
 def _audit(stage: Path, files: Course, warnings: list) -> int:

@@ -101,6 +101,8 @@ def test_an_instructor_course_grades_end_to_end(tmp_path):
     assert (handout / "checks" / "square" / "public.py").is_file()
     assert not (handout / "hidden").exists() and not (handout / "solutions").exists()
     assert (handout / "exercises" / "square.ipynb").is_file()
+    readme = (handout / "README.md").read_text(encoding="utf-8")
+    assert "grade square --watch" in readme and "ex4_5" not in readme  # this course's own id
 
     notebook = grade("notebook", "square", "--out", str(tmp_path / "sq.ipynb"), cwd=course)
     assert notebook.returncode == 0 and (tmp_path / "sq.ipynb").is_file()
