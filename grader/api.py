@@ -150,7 +150,7 @@ def one_judge_thread() -> None:
 
     Its tensors are tiny: with torch's default of one thread per core, every operation
     waits for the slowest thread, and on a loaded machine that costs 10-40x (ex4_9's
-    reference checks took 0.55 s instead of 0.01 s). Parallelism comes from processes
+    reference checks took half a second instead of 10 ms). Parallelism comes from processes
     (``grade batch -j``). Applies to torch imported already and, through
     ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``, to a torch imported later in this process.
     """

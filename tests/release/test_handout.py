@@ -71,7 +71,13 @@ def test_student_pyproject_installs_grade_without_instructor_tool_sections(hando
 
 def test_readme_says_how_to_install_run_and_submit(handout):
     readme = (handout / "README.md").read_text("utf-8")
-    for phrase in ("pip install .", "grade ex4_1 --watch", "grade list", "What to submit", "Hidden checks"):
+    for phrase in (
+        "pip install .",
+        "grade ex4_1 --watch",
+        "grade list",
+        "What to submit",
+        "Hidden checks",
+    ):
         assert phrase in readme
     assert "| `ex4_5` | `param-count` |" in readme
     assert "{exercises}" not in readme and "{notebook_hint}" not in readme
