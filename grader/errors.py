@@ -74,7 +74,15 @@ class MissingFile(SubmissionError):
     """A file the exercise needs is not in the submission."""
 
 
-class GradebookError(GraderError):
+class StorageError(GraderError):
+    """The grader's own files (the gradebook, the staging folder of a batch) cannot be
+    written or read: a full disk, an I/O error, a read-only place. Nothing is lost; the
+    message says what to free or fix before a rerun."""
+
+    exit_code = 4
+
+
+class GradebookError(StorageError):
     """The gradebook file cannot be written or read; the message names the file and the student.
 
     Each submission is committed on its own, so everything recorded before the failure

@@ -45,7 +45,7 @@ from grader.batch.layout import handout_path, select
 from grader.batch.naming import display, safe_file_name
 from grader.batch.naming import student_id_from_name as student_id_from_name
 from grader.batch.sources import Source, find_sources, source_at
-from grader.errors import SubmissionError
+from grader.errors import StorageError, SubmissionError
 from grader.input_limits import Limits
 from grader.model import ExerciseResult
 
@@ -122,6 +122,7 @@ def discover(
 
     Raises:
         SubmissionError: ``root`` is not a folder.
+        StorageError: a workspace cannot be written to ``staging`` (the grader's disk).
     """
     if not root.is_dir():
         raise SubmissionError(f"{root}: not a folder of submissions")
@@ -200,7 +201,14 @@ def _load(
             f"internal grader error while reading this submission ({type(exc).__name__}); "
             "please report it",
         )
-    workspace = _write_workspace(staging / safe_file_name(source.student_id, 120), files)
+    workspace = staging / safe_file_name(source.student_id, 120)
+    try:
+        _write_workspace(workspace, files)
+    except OSError as exc:  # the grader's disk, not the student's work: stop, lose nothing
+        raise StorageError(
+            f"{workspace}: cannot write {source.student_id}'s files to the staging folder "
+            f"({exc.strerror or exc}); free space there and run the batch again"
+        ) from exc
     return Submission(
         student_id=source.student_id,
         source=source.paths[0],
@@ -316,14 +324,13 @@ def content_hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _write_workspace(workspace: Path, files: dict[str, bytes]) -> Path:
+def _write_workspace(workspace: Path, files: dict[str, bytes]) -> None:
     if workspace.exists():
         shutil.rmtree(workspace)
     for rel, data in files.items():
         target = workspace / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    return workspace
 
 
 def _broken(source: Source, problem: str) -> Submission:

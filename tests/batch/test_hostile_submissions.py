@@ -4,6 +4,7 @@ student next to it is read exactly as if it were alone."""
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 import tracemalloc
@@ -14,6 +15,7 @@ import hostile
 import pytest
 
 from grader.batch.submissions import Submission, discover, load_one
+from grader.errors import StorageError
 from grader.input_limits import MAX_DEPTH, MAX_ENTRIES, MAX_ZIP_BYTES, Limits
 
 IDS = ["ex_a"]
@@ -400,3 +402,19 @@ def test_a_name_with_no_letter_or_digit_is_an_error_row_not_dropped(tmp_path, su
             "refused, its name has no letter or digit to make a student id from: "
             "rename it to the student's id"
         ), problem
+
+
+def test_a_staging_folder_that_cannot_be_written_stops_with_a_storage_error(
+    tmp_path, subs, monkeypatch
+):
+    def disk_full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(StorageError) as error:
+        load(tmp_path)
+    assert error.value.exit_code == 4
+    assert "cannot write bob's files to the staging folder (No space left on device)" in str(
+        error.value
+    )
+    assert str(error.value).endswith("free space there and run the batch again")
