@@ -26,6 +26,7 @@ from grader.loading import exception_text, missing_module_advice
 from grader.notebook.extract import ExtractedNotebook
 from grader.notebook.names import bound_names
 from grader.outcomes import StudentRaised
+from grader.sandbox.wire import clean_text
 
 __all__ = ["CellFailures"]
 
@@ -36,7 +37,6 @@ _UNDEFINED = (
     re.compile(r"has no attribute '([A-Za-z_]\w*)'"),
 )
 _CELL = re.compile(r"cell (\d+)\b")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _TIMEOUT = "CellTimeout"
 _LONG_RUNS = (
     'Long runs (training, plots) belong under `if __name__ == "__main__":` or in a cell '
@@ -145,5 +145,5 @@ def _top_origin(raised: StudentRaised) -> str:
 
 
 def _clean(text: str) -> str:
-    """Text any store or terminal accepts: lone surrogates become U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
+    """Text any store or terminal accepts: lone surrogates become their escape (``\\udcff``)."""
+    return clean_text(text)

@@ -291,7 +291,8 @@ def decode(obj: Any, blobs: list[bytes], *, as_torch: bool = False) -> Any:
     With ``as_torch`` (only in the sandbox), tensor descriptions become real
     torch tensors; otherwise they stay :class:`TensorData`, whose data must match
     the dtype it reports. Strings come back as valid Unicode (a lone surrogate
-    becomes U+FFFD). Raises WireError for anything malformed, and nothing else.
+    becomes its escape, the six characters ``\\udcff``). Raises WireError for anything
+    malformed, and nothing else.
     """
     try:
         return _decode(obj, blobs, as_torch, 0)
@@ -331,13 +332,14 @@ def _decode(obj: Any, blobs: list[bytes], as_torch: bool, depth: int) -> Any:
 
 
 def clean_text(text: str) -> str:
-    """``text`` as valid Unicode: each lone surrogate (not encodable as UTF-8) becomes U+FFFD."""
+    """``text`` as valid Unicode: each lone surrogate (not encodable as UTF-8) becomes its
+    escape (``\\udcff``, six characters), so the text stays readable and nothing is lost."""
     if text.isascii():
         return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
 
 

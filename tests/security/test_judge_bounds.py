@@ -108,5 +108,5 @@ def test_the_cli_exits_1_with_valid_utf8_json_for_surrogates_and_a_lying_tensor(
     assert done.returncode == 1, done.stderr.decode(errors="replace")[-2000:]
     report = json.loads(done.stdout.decode("utf-8"))  # strict: raises on invalid UTF-8
     outputs = "\n".join(t["output"] for t in report["tests"])
-    assert "param_count(3, 4, 1) raised ValueError: bad \ufffd value" in outputs
+    assert "param_count(3, 4, 1) raised ValueError: bad \\udcff value" in outputs
     assert "reports dtype torch.float32 but whose data is complex128" in outputs
