@@ -7,7 +7,8 @@
 
 Thin commands over :mod:`grader.author`. ``grade selftest`` exits 0 when every required
 property holds, 1 when one does not, 2 for a usage or course error (one line naming
-the file).
+the file). Commands raise :class:`~grader.errors.GraderError`; the CLI's one boundary
+(:mod:`grader.cli`) turns it into that line and its exit code.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from grader.api import DEVICES, ISOLATION_CHOICES
 from grader.catalog import COURSE_FILE, Course
 from grader.cli_context import current_course
 from grader.cli_output import setup_logging
-from grader.errors import GraderError, UsageError
+from grader.errors import UsageError
 
 __all__ = ["register"]
 
@@ -40,7 +41,7 @@ def init_command(folder: Path, title: str | None) -> None:
     """Start a new course in FOLDER: course.toml and the empty course folders."""
     from grader.author.scaffold import init_course
 
-    course = _or_exit(lambda: init_course(folder, title))
+    course = init_course(folder, title)
     click.echo(f"Made the course {course.title!r} in {course.root}")
     click.echo(f"Next: cd {folder} && grade new ID   (then grade selftest ID)")
 
@@ -63,9 +64,7 @@ def new_command(
     from grader.author.scaffold import new_exercise
 
     course = _author_course()
-    written = _or_exit(
-        lambda: new_exercise(course, exercise_id, alias=alias, title=title, functions=functions)
-    )
+    written = new_exercise(course, exercise_id, alias=alias, title=title, functions=functions)
     click.echo(f"Wrote exercise {exercise_id} in {course.root}:")
     for path in written:
         click.echo(f"  {path.relative_to(course.root).as_posix()}")
@@ -83,7 +82,7 @@ def quiz_template_command(exercise_id: str, force: bool) -> None:
     from grader.author.scaffold import write_answers_template
 
     course = _author_course()
-    path = _or_exit(lambda: write_answers_template(course, exercise_id, force=force))
+    path = write_answers_template(course, exercise_id, force=force)
     click.echo(f"Wrote {path}")
 
 
@@ -122,8 +121,8 @@ def selftest_command(exercise_ids: tuple[str, ...], as_json: bool, **options) ->
 
     setup_logging()
     course = current_course()
-    exercises = _or_exit(lambda: [course.find(e) for e in exercise_ids] or course.exercises())
-    _or_exit(lambda: course.validate(tuple(exercises)))
+    exercises = [course.find(e) for e in exercise_ids] or course.exercises()
+    course.validate(tuple(exercises))
     settings = SelftestOptions(
         max_mutants=options["max_mutants"],
         seed=options["seed"],
@@ -133,7 +132,7 @@ def selftest_command(exercise_ids: tuple[str, ...], as_json: bool, **options) ->
         device=options["device"],
         isolation=options["isolation"],
     )
-    results = _or_exit(lambda: selftest(course, exercises, settings, _progress()))
+    results = selftest(course, exercises, settings, _progress())
     texts = {e.id: course.solution(e).read_text(encoding="utf-8") for e in exercises}
     names = {e.id: f"solutions/{e.id}.py" for e in exercises}
     if as_json:
@@ -161,25 +160,16 @@ def _progress():
 
 
 def _author_course() -> Course:
-    """The course to write into; never the example course beside the engine by default."""
+    """The course to write into; never the example course beside the engine by default.
+
+    Raises:
+        UsageError: no course here (only the engine's example course was found).
+    """
     root = click.get_current_context().find_root()
-    found = _or_exit(lambda: Course.locate(root.obj))
+    found = Course.locate(root.obj)
     if found.found_by == "engine":
-        _or_exit(_no_course_here)
+        raise UsageError(
+            f"no {COURSE_FILE} in {Path.cwd()} or above: run this inside your course, pass "
+            "--course DIR, or start a course with `grade init DIR`"
+        )
     return found
-
-
-def _no_course_here() -> None:
-    raise UsageError(
-        f"no {COURSE_FILE} in {Path.cwd()} or above: run this inside your course, pass "
-        "--course DIR, or start a course with `grade init DIR`"
-    )
-
-
-def _or_exit(thunk):
-    """Run ``thunk``; a GraderError becomes one line on stderr and its exit code."""
-    try:
-        return thunk()
-    except GraderError as exc:
-        click.echo(f"grade: {exc}", err=True)
-        sys.exit(exc.exit_code)

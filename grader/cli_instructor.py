@@ -93,7 +93,7 @@ def override_command(
 
     if not reason.strip():
         raise UsageError("--reason must say why (the student reads it)")
-    with Gradebook(db) as gradebook:
+    with Gradebook(db, create=False) as gradebook:  # never a new one in its place
         student_id = _known_student(gradebook, student)
         latest = gradebook.latest(student_id)
         exercise, check = find_check(latest, check_name)  # type: ignore[arg-type]

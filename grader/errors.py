@@ -6,7 +6,8 @@
     │   ├── IsolationUnavailable     --isolation strict where namespaces are unavailable
     │   ├── NotAGradebook            --db names a file that is not a gradebook
     │   ├── ClusterUnavailable       --cluster: no Dask installed, unreachable, or lost mid-batch
-    │   └── ReleaseRefused           the leak audit found instructor-only material
+    │   └── ReleaseRefused           the leak audit found instructor-only material (a handout,
+    │                                or the course for untrusted --cluster workers)
     ├── CourseError                  the course itself is malformed (exit code 2): the message
     │                                names the file (a check, a stub, exercise.toml, course.toml)
     ├── SubmissionError              the submission itself is malformed (exit code 2 for one
@@ -55,7 +56,8 @@ class ClusterUnavailable(UsageError):
 
 
 class ReleaseRefused(UsageError):
-    """The handout would leak instructor-only material; nothing was written."""
+    """The handout, or the course sent to Dask workers not marked trusted, would leak
+    instructor-only material; nothing was written or sent."""
 
 
 class CourseError(GraderError):

@@ -171,7 +171,10 @@ class ExerciseResult:
 
     Only results whose status is :attr:`Status.scored` count in ``max_score``: a
     DEFERRED result (a quiz answer scored only at submission) is neither earned nor
-    lost here; its points are ``deferred_points``.
+    lost here; its points are ``deferred_points``. ``full_marks`` is what the exercise
+    is out of in a gradebook and every export: ``max_score`` plus a free-text answer left
+    for a person (NEEDS_PERSON), so it is the same before and after an instructor's
+    override gives that answer points.
     """
 
     exercise: str
@@ -190,6 +193,16 @@ class ExerciseResult:
     @property
     def max_score(self) -> float:
         return round(sum(r.max_points for r in self.results if r.status.scored), 6)
+
+    @property
+    def full_marks(self) -> float:
+        """Every check's and question's points in this grading, scored now or waiting for
+        a person (a free-text answer): the exercise's full marks as the course defines
+        them. Left out: quiz answers DEFERRED to submission grading (a student's own run)
+        and hidden checks not run (``hidden_not_run``), neither of which a trusted batch
+        grading has. The one source of every export's "out of" (see
+        :func:`grader.batch.stats.full_marks`)."""
+        return round(sum(r.max_points for r in self.results if r.status is not Status.DEFERRED), 6)
 
     @property
     def deferred_points(self) -> float:
@@ -227,6 +240,7 @@ class ExerciseResult:
             "exercise": self.exercise,
             "score": self.score,
             "max_score": self.max_score,
+            "full_marks": self.full_marks,
             "deferred_points": self.deferred_points,
             "execution_time": round(self.execution_time, 3),
             "device": self.device,

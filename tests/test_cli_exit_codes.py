@@ -79,7 +79,11 @@ UNKNOWN_ID_COMMANDS = {
     "grade notebook": ["notebook", "nosuch", "--out", "{tmp}/n.ipynb"],
     "grade release -e": ["release", "{tmp}/handout", "-e", "nosuch"],
     "grade batch --exercise": ["batch", "{tmp}", "--db", "{tmp}/course.db", "--exercise", "nosuch"],
-}
+    "grade quiz-template": ["quiz-template", "nosuch"],
+    "grade gradescope-autograder --exercise": [
+        "gradescope-autograder", "{tmp}/autograder.zip", "--exercise", "nosuch",
+    ],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("args", UNKNOWN_ID_COMMANDS.values(), ids=UNKNOWN_ID_COMMANDS)
@@ -128,7 +132,11 @@ DB_COMMANDS = {
     "batch": ["batch", "{subs}", "--db", "{db}", "--exercise", "ex4_5"],
     "stats": ["stats", "--db", "{db}"],
     "export": ["export", "--db", "{db}", "--format", "csv", "-o", "{tmp}/grades.csv"],
-}
+    "students": ["students", "--db", "{db}"],
+    "history": ["history", "--db", "{db}", "--student", "alice"],
+    "override": ["override", "--db", "{db}", "--student", "alice", "--check", "counts",
+                 "--points", "1", "--reason", "read it"],
+}  # fmt: skip
 
 
 CASES = [

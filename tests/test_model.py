@@ -1,5 +1,5 @@
 """ExerciseResult's accounting: what counts in the score, what is graded later, what passes,
-and the JSON it becomes (its checks as Gradescope tests add up to its max_score)."""
+and the JSON it becomes (its checks as Gradescope tests add up to its full marks)."""
 
 from __future__ import annotations
 
@@ -34,14 +34,17 @@ def test_only_needs_person_and_deferred_are_not_scored():
     assert {s for s in Status if not s.scored} == {Status.NEEDS_PERSON, Status.DEFERRED}
 
 
-def test_json_tests_add_up_to_max_score_and_unscored_ones_have_no_status():
+def test_json_tests_add_up_to_full_marks_and_unscored_ones_have_no_status():
     result = ExerciseResult(
         "ex4_5", (*CODE, *QUIZ_LATER, check("essay", Status.NEEDS_PERSON, 0, 2))
     )
     data = result.to_dict()
     tests = exercise_tests(result)
     assert (data["score"], data["max_score"], data["deferred_points"]) == (8, 8, 7)
-    assert sum(t["max_score"] for t in tests) == data["max_score"]
+    assert data["full_marks"] == 8 + 2  # the essay waits for a person; deferred ones do not count
+    assert sum(t["max_score"] for t in tests) == data["full_marks"]
+    essay = {t["extra_data"]["check"]: t for t in tests}["essay"]
+    assert "status" not in essay and essay["max_score"] == 2
     later = {t["extra_data"]["check"]: t for t in tests}["formula"]
     assert "status" not in later and later["extra_data"]["outcome"] == "deferred"
     assert {t["status"] for t in tests if "status" in t} == {"passed"}

@@ -205,7 +205,9 @@ class GradedSubmission:
 
     @property
     def max_score(self) -> float:
-        return round(sum(e.max_score for e in self.exercises), 6)
+        """What the submission is out of: each exercise's :attr:`ExerciseResult.full_marks`
+        (a free-text answer waiting for an instructor included)."""
+        return round(sum(e.full_marks for e in self.exercises), 6)
 
     def exercise_score(self, exercise_id: str) -> float | None:
         """One exercise's score, its late penalty taken off; None when it was not graded."""

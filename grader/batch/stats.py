@@ -92,13 +92,18 @@ def exercise_columns(
     return first + sorted(seen - set(first))
 
 
-def course_max_scores(submissions: Sequence[GradedSubmission]) -> dict[str, float]:
-    """The largest ``max_score`` recorded for each exercise (the exercise's full marks)."""
-    best: dict[str, float] = {}
-    for sub in submissions:
-        for result in sub.exercises:
-            best[result.exercise] = max(best.get(result.exercise, 0.0), result.max_score)
-    return best
+def full_marks(submissions: Sequence[GradedSubmission]) -> dict[str, float]:
+    """Each exercise's full marks: :attr:`ExerciseResult.full_marks` of its most recent
+    grading (the course's current checks and questions: :func:`.adjust.class_template`).
+
+    The one "out of" of every export (Canvas's Points Possible, the CSV's ``max_total``,
+    Moodle's feedback, Gradescope's tests) and of ``grade stats``. It counts a free-text
+    answer waiting for an instructor, so an override changes a score, never the full
+    marks: the same before and after, in every export.
+    """
+    from grader.batch.adjust import class_template
+
+    return {e: result.full_marks for e, result in class_template(submissions).items()}
 
 
 def is_error_row(sub: GradedSubmission) -> bool:
@@ -122,7 +127,7 @@ def exercise_stats(
     """One :class:`ExerciseStats` per exercise column (empty class: empty list)."""
     if not submissions:
         return []
-    maxima = course_max_scores(submissions)
+    maxima = full_marks(submissions)
     return [
         _one_exercise(submissions, exercise, maxima.get(exercise, 0.0), bins)
         for exercise in exercise_columns(submissions, exercise_ids)

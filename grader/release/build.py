@@ -40,14 +40,12 @@ from grader.exercise import Exercise
 from grader.notebook.build import build_notebook, write_notebook
 from grader.release.audit import Leak, scan
 from grader.release.secrets import collect_secrets
-from grader.release.shipped import exercise_files
+from grader.release.shipped import SHIPPED_SUFFIXES, released_files
 
 __all__ = ["ReleaseReport", "build_handout", "complete_exercises"]
 
 log = logging.getLogger(__name__)
 
-#: What of the package ships: the kinds of file it uses (no caches, backups, editor files).
-_SHIPPED_SUFFIXES = (".py", ".md", ".toml", ".json", ".typed")
 _NOT_SHIPPED_DIRS = ("__pycache__",)
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same zip
 
@@ -178,7 +176,7 @@ def _copy_tree(source: Path, target: Path, warnings: list[str]) -> None:
         here = Path(folder)
         ignored = {n for n in names if n.startswith(".") or n in _NOT_SHIPPED_DIRS}
         for name in set(names) - ignored:
-            if (here / name).is_file() and not name.endswith(_SHIPPED_SUFFIXES):
+            if (here / name).is_file() and not name.endswith(SHIPPED_SUFFIXES):
                 ignored.add(name)
                 if not name.endswith((".pyc", ".pyo", "~")):
                     relative = (here / name).relative_to(source.parent).as_posix()
@@ -190,14 +188,11 @@ def _copy_tree(source: Path, target: Path, warnings: list[str]) -> None:
 
 def _copy_exercise(exercise: Exercise, target: Path, warnings: list[str]) -> None:
     """Copy the whitelisted files of ``checks/<id>/`` (:mod:`grader.release.shipped`)."""
-    shipped, left_out = exercise_files(exercise.folder, exercise.id)
+    shipped, left_out = released_files(exercise.folder, exercise.id)
     for relative in shipped:
-        if not relative.name.endswith(_SHIPPED_SUFFIXES):
-            left_out.append(relative)
-            continue
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(exercise.folder / relative, target / relative)
-    for relative in sorted(left_out):
+    for relative in left_out:
         warnings.append(
             f"checks/{exercise.id}/{relative.as_posix()} left out: no released file of "
             f"{exercise.id} imports or names it"

@@ -7,6 +7,11 @@ that a shipped module imports (``from grader.course.<id> import m``,
 imports), transitively, and any other file a shipped file names (``data.json`` read
 by a probe, a figure in the statement). Anything else (a scratch copy, an old draft,
 notes) is left out, and the build says so. Files are parsed, never run.
+
+:func:`released_files` is that rule with the kinds of file a handout holds
+(:data:`SHIPPED_SUFFIXES`): what ``grade release`` copies, and all of ``checks/`` that
+``grade batch --cluster`` sends to workers not marked trusted
+(:mod:`grader.batch.executors.bundle`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,16 @@ import ast
 from pathlib import Path
 
 STANDARD = ("__init__.py", "exercise.toml", "statement.md", "public.py", "probes.py", "quiz.py")
+#: The kinds of file a handout holds (no caches, backups, editor files or binaries).
+SHIPPED_SUFFIXES = (".py", ".md", ".toml", ".json", ".typed")
+
+
+def released_files(folder: Path, exercise_id: str) -> tuple[list[Path], list[Path]]:
+    """(shipped, left out) as a handout ships ``folder`` (``checks/<id>/``): the
+    :func:`exercise_files` whitelist, less the files of a kind a handout does not hold."""
+    wanted, left_out = exercise_files(folder, exercise_id)
+    shipped = [p for p in wanted if p.name.endswith(SHIPPED_SUFFIXES)]
+    return shipped, sorted([*left_out, *(p for p in wanted if p not in shipped)])
 
 
 def exercise_files(folder: Path, exercise_id: str) -> tuple[list[Path], list[Path]]:

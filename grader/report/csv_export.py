@@ -4,8 +4,9 @@ Header: ``student_id``, one column per exercise id (its score), ``total``,
 ``max_total``, ``errors``, ``adjustments``. An exercise a student has no result for
 scores 0. Scores are as :mod:`grader.batch.adjust` made them (an instructor's overrides
 in, late penalties taken off once); ``adjustments`` lists what changed, `` | ``-joined.
-``max_total`` is the class-wide full marks (the sum of each exercise's largest
-recorded ``max_score``), the same on every row. ``errors`` joins the submission's
+``max_total`` is the class-wide full marks (the sum of each exercise's
+:func:`grader.batch.stats.full_marks`, a free-text answer waiting for an instructor
+included), the same on every row and before and after an override. ``errors`` joins the submission's
 problems and each exercise's errors (``ex4_5: ...``) with `` | ``, each once.
 
 Cells that a spreadsheet would run as a formula (text starting with ``= + - @``,
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.batch.gradebook import GradedSubmission
-from grader.batch.stats import course_max_scores, exercise_columns
+from grader.batch.stats import exercise_columns, full_marks
 from grader.report.text import utf8_text
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def csv_table(
 ) -> list[list[str]]:
     """The header row followed by one row per submission, all cells as text."""
     columns = exercise_columns(submissions, exercise_ids)
-    maxima = course_max_scores(submissions)
+    maxima = full_marks(submissions)
     max_total = sum(maxima.get(exercise, 0.0) for exercise in columns)
     header = ["student_id", *columns, "total", "max_total", "errors", "adjustments"]
     return [header, *(_row(sub, columns, max_total) for sub in submissions)]

@@ -164,8 +164,8 @@ def _section(
     )
     return Section(
         exercise=result.exercise,
-        score=f"{num(result.score)}/{num(result.max_score)}",
-        share=min(max(result.score / result.max_score, 0.0), 1.0) if result.max_score else 0.0,
+        score=f"{num(result.score)}/{num(result.full_marks)}",
+        share=min(max(result.score / result.full_marks, 0.0), 1.0) if result.full_marks else 0.0,
         later=graded_later(result.deferred_points, result.hidden_not_run),
         errors=result.errors,
         notes=result.notes,

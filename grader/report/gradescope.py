@@ -18,10 +18,12 @@ One test per check. Visibility: a public check is ``"visible"``; a hidden check 
 ``hidden_visibility`` (default ``"after_published"``: shown once the instructor publishes
 grades; ``"hidden"``, ``"after_due_date"`` or ``"visible"`` by the instructor's choice) and,
 unless ``disclose_hidden``, only its title and points (redaction by
-:func:`grader.report.feedback.student_view`). A result that is not scored (``needs_person``:
-for a person to read, until an instructor's override gives it points; ``deferred``: scored at
-submission) has no ``status`` and ``max_score`` 0, matching :attr:`ExerciseResult.max_score`,
-which leaves it out of the total: the tests' ``max_score`` add up to the submission's. A late
+:func:`grader.report.feedback.student_view`). A result that is not scored has no ``status``:
+a ``needs_person`` one (a free-text answer, for a person to read until an instructor's
+override gives it points) keeps its ``max_score``, as it is part of the exercise's full marks
+(:attr:`ExerciseResult.full_marks`, the "out of" of every export); a ``deferred`` one (a quiz
+answer scored at submission, in a student's own run) has ``max_score`` 0. So the tests'
+``max_score`` add up to the full marks, the same before and after an override. A late
 penalty (:mod:`grader.batch.adjust`) is one more test with a negative ``score``, so the tests'
 scores still add up to ``score``, and each override is a line of the overall ``output``.
 
@@ -142,7 +144,7 @@ def gradescope_test(
         "name_format": "text",
         "number": number,
         "score": check.points,
-        "max_score": check.max_points if scored else 0.0,
+        "max_score": 0.0 if check.status is Status.DEFERRED else check.max_points,
         "output": _test_output(check),
         "output_format": "text",
         "tags": [exercise],
@@ -190,12 +192,12 @@ def _overall_output(
 ) -> str:
     penalties = sum(a.penalty for a in adjustments)
     score = sum(e.score for e in exercises) - penalties
-    lines = [f"Total: {score:g}/{sum(e.max_score for e in exercises):g}"]
+    lines = [f"Total: {score:g}/{sum(e.full_marks for e in exercises):g}"]
     lines += [f"Problem: {problem}" for problem in problems]
     for result in exercises:
         own = [a for a in adjustments if a.exercise == result.exercise]
         final = result.score - sum(a.penalty for a in own)
-        lines.append(f"{result.exercise}: {final:g}/{result.max_score:g}")
+        lines.append(f"{result.exercise}: {final:g}/{result.full_marks:g}")
         lines += [f"  {error}" for error in result.errors]
         lines += [f"  note: {note}" for note in result.notes]
         lines += [f"  {a.text}" for a in own]

@@ -4,7 +4,9 @@ Canvas (``--format canvas``), following what Canvas's gradebook importer reads
 (canvas-lms ``app/models/gradebook_importer.rb``; Canvas guide "How do I import grades in the
 Gradebook?"): the header is ``Student, ID, SIS User ID, SIS Login ID, Section`` and then one
 column per exercise, ``Title (id)``; the second row is ``Points Possible`` with each
-exercise's full marks. A student row is matched by ``ID`` (Canvas's user id), else ``SIS User
+exercise's full marks (:func:`grader.batch.stats.full_marks`: every check and question,
+a free-text answer not yet scored included, so the row is the same before and after an
+override). A student row is matched by ``ID`` (Canvas's user id), else ``SIS User
 ID``, else ``SIS Login ID``, else the name. Canvas reads a numeric ``(id)`` as its own
 assignment id; ours (``(ex4_5)``) is not numeric, so the whole header is the assignment's
 title: the first import creates it, later imports match it by that title. A blank cell
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch.gradebook import GradedSubmission
-from grader.batch.stats import course_max_scores, exercise_columns
+from grader.batch.stats import exercise_columns, full_marks
 from grader.errors import UsageError
 from grader.model import Status
 from grader.report.csv_export import format_points, write_csv
@@ -153,7 +155,7 @@ def canvas_table(
             "sis_user_id, sis_login_id or name column"
         )
     columns = exercise_columns(submissions)
-    maxima = course_max_scores(submissions)
+    maxima = full_marks(submissions)
     header = [*CANVAS_STUDENT_COLUMNS, *(column_title(e, titles) for e in columns)]
     possible = ["Points Possible", "", "", "", "", *(format_points(maxima[e]) for e in columns)]
     rows = [
@@ -206,7 +208,7 @@ def moodle_feedback(sub: GradedSubmission, exercise: str) -> str:
     if result is None:
         return "not graded"
     score = sub.exercise_score(exercise) or 0.0
-    parts = [f"{format_points(score)}/{format_points(result.max_score)}"]
+    parts = [f"{format_points(score)}/{format_points(result.full_marks)}"]
     missed = [c.title or c.name for c in result.results
               if c.status.scored and c.status is not Status.PASSED]  # fmt: skip
     if missed:

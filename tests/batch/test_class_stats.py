@@ -7,10 +7,10 @@ from __future__ import annotations
 from grader.batch.gradebook import GradedSubmission
 from grader.batch.stats import (
     check_difficulty,
-    course_max_scores,
     exercise_columns,
     exercise_stats,
     format_stats,
+    full_marks,
     histogram,
     most_failed_checks,
 )
@@ -107,7 +107,7 @@ def test_grader_errors_are_counted_apart_from_failures():
 def test_columns_follow_the_given_order_then_the_rest_sorted():
     assert exercise_columns(CLASS) == ["ex1", "ex2"]
     assert exercise_columns(CLASS, ["ex2", "ex9"]) == ["ex2", "ex9", "ex1"]
-    assert course_max_scores(CLASS) == {"ex1": 4.0, "ex2": 2.0}
+    assert full_marks(CLASS) == {"ex1": 4.0, "ex2": 2.0}
 
 
 def test_text_report_shows_the_class_each_exercise_its_checks_and_the_failed_checks():

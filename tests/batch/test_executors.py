@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import COURSE, REPO, solution_text
+from support import COURSE, REPO, fake_course, solution_text, stub_text
 
 from grader.batch.executors.bundle import course_bundle, folder_files, unpack
 from grader.batch.executors.dask_client import (
@@ -22,7 +22,8 @@ from grader.batch.executors.dask_client import (
 from grader.batch.executors.dask_worker import _refusal, worker_device
 from grader.batch.grading_process import GradingProcess, outcome
 from grader.batch.scheduler import BatchOptions
-from grader.errors import InternalError, IsolationUnavailable, UsageError
+from grader.errors import InternalError, IsolationUnavailable, ReleaseRefused, UsageError
+from grader.release.shipped import released_files
 
 
 @pytest.mark.parametrize(
@@ -71,6 +72,73 @@ def test_untrusted_workers_get_the_public_course_and_no_instructor_file():
     assert not [name for name in bundle if "__pycache__" in name]
     manifest = bundle["checks/hidden_manifest.json"].decode()
     assert f'"ex4_5": {COURSE.hidden_count(COURSE.find("ex4_5"))}' in manifest
+
+
+#: param_count of solutions/ex4_5.py with every name changed: what an instructor's scratch
+#: note in checks/ holds.
+RENAMED_SOLUTION = """
+def count_weights(a, b, c):
+    a, b, c = _validate(a, b, c)
+    w = b // c
+    head = a * w + w
+    body = (c - 1) * (w * w + w)
+    tail = w + 1
+    return head + body + tail
+"""
+
+
+def test_untrusted_workers_get_of_checks_exactly_what_the_handout_ships(tmp_path):
+    course = fake_course(tmp_path / "course", stub_text("ex4_5"))
+    stray = tmp_path / "course" / "checks" / "ex4_5"
+    (stray / "solution_notes.py").write_text(RENAMED_SOLUTION, "utf-8")
+    (stray / "hidden_copy.py").write_bytes((REPO / "hidden" / "ex4_5.py").read_bytes())
+    bundle = course_bundle(course, trusted=False)
+    released = {
+        f"checks/{e.id}/{p.as_posix()}"
+        for e in course.exercises()
+        for p in released_files(e.folder, e.id)[0]
+    }
+    assert "checks/ex4_5/public.py" in released
+    assert {n for n in bundle if n.startswith("checks/")} == released | {
+        "checks/hidden_manifest.json"
+    }
+    assert "checks/ex4_5/solution_notes.py" not in bundle
+    assert "checks/ex4_5/hidden_copy.py" not in bundle
+
+
+def test_a_leak_in_a_shipped_checks_file_refuses_untrusted_workers_naming_it(tmp_path):
+    course = fake_course(tmp_path / "course", stub_text("ex4_5"))
+    judging = tmp_path / "course" / "checks" / "ex4_5" / "judging.py"  # public.py imports it
+    judging.write_text(judging.read_text("utf-8") + RENAMED_SOLUTION, "utf-8")
+    with pytest.raises(ReleaseRefused) as refused:
+        course_bundle(course, trusted=False)
+    assert isinstance(refused.value, UsageError)  # exit code 2
+    assert (
+        "checks/ex4_5/judging.py: contains a solution body of ex4_5 "
+        "(solutions/ex4_5.py: body of param_count())"
+    ) in str(refused.value)
+    assert "checks/ex4_5/judging.py" in course_bundle(course, trusted=True)  # they may hold it
+
+
+def test_grade_batch_refuses_untrusted_workers_a_leaking_course_before_any_cluster(tmp_path):
+    course = fake_course(tmp_path / "course", stub_text("ex4_5"))
+    probes = course.root / "checks" / "ex4_5" / "probes.py"
+    probes.write_text(probes.read_text("utf-8") + RENAMED_SOLUTION, "utf-8")
+    (tmp_path / "subs" / "s1" / "exercises").mkdir(parents=True)
+    (tmp_path / "subs" / "s1" / "exercises" / "ex4_5.py").write_text(solution_text("ex4_5"))
+    command = ["--course", course.root, "batch", tmp_path / "subs", "--db", tmp_path / "g.db"]
+    command += ["--cluster", "tcp://127.0.0.1:9", "--exercise", "ex4_5"]  # nothing listens
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, command)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "checks/ex4_5/probes.py: contains a solution body of ex4_5" in done.stderr
+    assert "no Dask scheduler answers" not in done.stderr  # refused before connecting
+    assert "Traceback" not in done.stderr
 
 
 def test_trusted_workers_also_get_hidden_checks_and_solutions():

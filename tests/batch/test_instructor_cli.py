@@ -143,7 +143,7 @@ def test_a_late_penalty_is_taken_once_per_the_policy_in_every_export(course, db)
     assert [t["score"] for t in bob["tests"] if t["score"] < 0] == [-2]
     for text in (rows["bob"]["adjustments"], texts["md_bob"], texts["html_bob"], bob["output"]):
         assert text.count("2 days after the due time") == 1, text
-    assert "Total: 9/11 points" in texts["md_bob"]  # the essay is not scored yet
+    assert "Total: 9/13 points" in texts["md_bob"]  # out of the full marks, essay unscored
 
 
 def test_students_and_history_show_the_adjusted_grades_and_what_changed(course, db):
@@ -152,7 +152,7 @@ def test_students_and_history_show_the_adjusted_grades_and_what_changed(course, 
     assert listed.returncode == 0, listed.stderr
     alice, bob = listed.stdout.splitlines()[1:]
     assert alice.split()[:2] == ["alice", "12.5/13"] and "1 override" in alice
-    assert bob.split()[:2] == ["bob", "9/11"] and "late -2" in bob
+    assert bob.split()[:2] == ["bob", "9/13"] and "late -2" in bob  # same full marks as alice
     history = grade("history", "--db", str(db), "--student", "ALICE", cwd=course)
     assert history.returncode == 0, history.stderr
     assert "alice: 2 grading(s)" in history.stdout

@@ -65,7 +65,7 @@ def test_every_check_appears_with_its_points_and_public_messages(render):
     page = render(graded())
     for title in ("counts title", "big title", "ok title", "skip title", "essay title"):
         assert title in page
-    assert "0/2" in page and "0/3" in page and "1/1" in page and "Total: 1/8 points" in page
+    assert "0/2" in page and "0/3" in page and "1/1" in page and "Total: 1/10 points" in page
     assert "expected 26371, got 26251" in page and "skipped because counts failed" in page
     assert "up to 2 points, to be read by an instructor" in page
     assert "ignored unexpected files: notes.txt" in page

@@ -12,6 +12,8 @@ from grader.batch.adjust import adjust
 from grader.batch.gradebook import GradedSubmission, Override
 from grader.errors import UsageError
 from grader.model import CheckResult, ExerciseResult, Status, Visibility
+from grader.report.csv_export import csv_table
+from grader.report.gradescope import gradescope_results
 from grader.report.lms import CANVAS_STUDENT_COLUMNS, write_lms
 from grader.report.roster import read_roster
 
@@ -63,7 +65,7 @@ def test_canvas_file_has_the_student_columns_a_points_possible_row_and_title_id_
     done = write_lms("canvas", CLASS, roster, out, TITLES)
     header, possible, *students = rows(out)
     assert header == [*CANVAS_STUDENT_COLUMNS, "parameter count (ex4_5)", "weight decay (ex4_7)"]
-    assert possible == ["Points Possible", "", "", "", "", "5", "0"]
+    assert possible == ["Points Possible", "", "", "", "", "5", "2"]
     assert students == [
         ["Alice A", "101", "S-1", "alice@u", "Sec 1", "3", "0"],
         ["Bob B", "102", "S-2", "bob@u", "Sec 2", "0", "0"],  # "Bob" matched "bob"
@@ -110,6 +112,24 @@ def test_every_lms_file_shows_an_override_and_a_late_penalty_once(tmp_path, rost
     moodle = write_lms("moodle", [alice], roster, tmp_path / "m.csv", TITLES).paths[0]
     feedback = rows(moodle)[1][-1]
     assert feedback.startswith("2/2 |") and feedback.count("points set by prof") == 1
+
+
+def test_points_possible_is_the_full_marks_before_and_after_an_override_in_every_export(
+    tmp_path, roster
+):
+    full = {"ex4_5": "5", "ex4_7": "2"}  # every check and question, the essay included
+    essay = Override(1, "alice", "ex4_7", "essay", 1.5, "ok", "prof", "2025-01-02T00:00:00+00:00")
+    for name, grades in (("before", CLASS), ("after", [adjust(CLASS[0], [essay]), *CLASS[1:]])):
+        canvas = rows(
+            write_lms("canvas", grades, roster, tmp_path / f"{name}.csv", TITLES).paths[0]
+        )
+        assert canvas[1][5:] == [full["ex4_5"], full["ex4_7"]], name
+        assert csv_table(grades)[1][4] == "7", name  # max_total: the same full marks
+        moodle = write_lms("moodle", grades, roster, tmp_path / f"{name}-m.csv", TITLES).paths[0]
+        assert rows(moodle)[1][4].split(" |")[0].endswith(f"/{full['ex4_7']}"), name
+        tests = gradescope_results(grades[0])["tests"]
+        assert sum(t["max_score"] for t in tests) == 7, name
+    assert canvas[2][5:] == ["3", "1.5"]  # the override changed alice's score only
 
 
 def test_a_roster_that_identifies_nobody_is_refused(tmp_path):

@@ -9,7 +9,8 @@ this machine, started and stopped here) or a Dask scheduler's address
 (``tcp://HOST:8786``, workers anywhere). Entering registers a
 :class:`~grader.batch.executors.dask_worker.GradingPlugin` carrying the course as
 bytes (hidden checks and solutions only for trusted workers: a LocalCluster always
-is, a remote one with ``trusted_workers``); each submission is then one task (two
+is, a remote one with ``trusted_workers``; untrusted workers get what the handout
+gives students, leak-audited before any cluster is reached); each submission is then one task (two
 with ``--device cuda``: its training exercises on a worker that declares a ``GPU``
 resource, the rest anywhere). Only this process writes the gradebook: tasks return
 plain data (the grading process's JSON answer) and the caller records each
@@ -118,9 +119,10 @@ class DaskExecutor:
         self._dask_log_level = logging.NOTSET
 
     def __enter__(self) -> DaskExecutor:
+        bundle = self._bundle()  # refused (leak audit) before any cluster is reached
         try:
             self._connect()
-            self._register()
+            self._register(bundle)
         except BaseException:
             self.__exit__()
             raise
@@ -166,13 +168,18 @@ class DaskExecutor:
                 f"--cluster {self._address}: no Dask scheduler answers there ({exc})"
             ) from exc
 
-    def _register(self) -> None:
-        from grader.batch.executors.dask_worker import GradingPlugin, WorkerSettings
+    def _bundle(self) -> dict[str, bytes]:
+        """The course for the workers (:func:`.bundle.course_bundle`; audited if untrusted)."""
         from grader.catalog import active
+
+        self._course = self._course or active()
+        return course_bundle(self._course, trusted=self.trusted)
+
+    def _register(self, bundle: dict[str, bytes]) -> None:
+        from grader.batch.executors.dask_worker import GradingPlugin, WorkerSettings
         from grader.version import engine_digest
 
-        options, course = self._options, self._course or active()
-        self._course = course
+        options = self._options
         fields = [options.grader_version, self.trusted, options.device, options.isolation]
         digest = hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
         self.settings = WorkerSettings(
@@ -185,7 +192,6 @@ class DaskExecutor:
             local=bool(self._workers),
         )
         self._expect_gpu_workers()
-        bundle = course_bundle(course, trusted=self.trusted)
         self._client.register_plugin(GradingPlugin(self.settings, bundle))
 
     def _expect_gpu_workers(self) -> None:
