@@ -37,6 +37,7 @@ from pathlib import Path
 
 from grader.catalog import Course
 from grader.exercise import Exercise
+from grader.release.shipped import released_files
 
 __all__ = [
     "Secret",
@@ -416,10 +417,12 @@ class _PublicFacts:
 
 
 def _public_facts(course: Course, exercise: Exercise) -> _PublicFacts:
-    """What the exercise's public folder, stub and answers template state."""
+    """What the files a handout ships of the exercise (its released public files, stub and
+    answers template) state; a stray file in its folder that is not shipped states nothing."""
     folder = exercise.folder or course.checks_dir / exercise.id
+    shipped = released_files(folder, exercise.id)[0] if folder.is_dir() else []
     files = [
-        *sorted(folder.glob("*")),
+        *(folder / relative for relative in shipped),
         course.stub(exercise),
         course.answers_template(exercise),
     ]

@@ -233,3 +233,12 @@ def test_a_stray_copy_in_the_public_folder_is_left_out_or_refused(tmp_path):
         build_handout(tmp_path / "again", course=files)
     assert "checks/ex4_5/scratch_copy.py: contains a solution body of ex4_5" in str(refused.value)
     assert not (tmp_path / "again").exists()
+
+
+def test_a_value_in_a_stray_unshipped_file_is_not_a_public_fact(tmp_path):
+    files = fake_course(tmp_path / "course", (REPO / "exercises" / "ex4_5.py").read_text("utf-8"))
+    kind = "a hidden check's expected value"
+    assert value_secrets(files, files.find("ex4_5"), [270401], kind)  # a secret to start with
+    (tmp_path / "course" / "checks" / "ex4_5" / "scratch.txt").write_text("270401\n", "utf-8")
+    secrets = value_secrets(files, files.find("ex4_5"), [270401], kind)
+    assert [s.needle for s in secrets] == ["270401"]  # still a secret: scratch.txt never ships
