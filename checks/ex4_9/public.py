@@ -102,9 +102,11 @@ def layer_grad_norms_small(sub) -> None:
         judging.expect_unchanged(judging.field(facts, "after", where), start, where)
 
 
-@checks.check(points=1)
+@checks.check(points=1, depends=layer_grad_norms_small)
 def layer_grad_norms_returns_a_list_of_floats(sub) -> None:
     """layer_grad_norms returns a list of Python floats (its values are judged elsewhere)"""
+    # The other checks read the norms from whatever holds them; this one alone judges the
+    # holder, once the norms are right (wrong norms earn no format point).
     start = judging.default_layers(np.random.default_rng(49), SMALL_SIZES)
     X, y = judging.task(49, 32, SMALL_SIZES[0])
     where = "layer_grad_norms(depth-3 sigmoid MLP, X, y)"
@@ -142,7 +144,7 @@ def update_ratio_ignores_lr(sub) -> None:
         judging.expect_ratio(got, norms[0] / norms[-1], where.replace("lr)", f"lr={lr:g})"))
 
 
-@checks.check(points=1)
+@checks.check(points=1, depends=update_ratio_ignores_lr)
 def update_ratio_returns_a_float(sub) -> None:
     """update_ratio returns a Python float (its value is judged elsewhere)"""
     start = judging.default_layers(np.random.default_rng(4_9), RATIO_SIZES)
