@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge.compare import describe, dtype_name, expect_close, fail, kind_of, like
+from grader.judge.compare import (
+    as_numbers,
+    describe,
+    dtype_name,
+    expect_close,
+    fail,
+    kind_of,
+    like,
+)
 from grader.judge.student import call_text
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
@@ -130,9 +138,10 @@ def read_losses(got: Any, steps: int, where: str) -> np.ndarray:
 
     The values are what the training checks judge: a list, a tuple, a 1-D array or
     tensor, of Python, numpy or 0-d torch numbers all count. That the contract asks for
-    a list of Python floats is :func:`expect_list_of_floats`'s business, not theirs.
+    a list of Python floats is :func:`~grader.judge.compare.expect_list_of_floats`'s
+    business, not theirs.
     """
-    values = _loss_values(got)
+    values = as_numbers(got)
     if values is None:
         fail(where, f"{steps} losses (one before each step)", f"{kind_of(got)} {describe(got)}")
     if len(values) != steps:
@@ -141,42 +150,6 @@ def read_losses(got: Any, steps: int, where: str) -> np.ndarray:
         index = int(np.nonzero(~np.isfinite(values))[0][0])
         fail(f"{where}[{index}]", "a finite loss", repr(values[index]), "did training diverge?")
     return values
-
-
-def _loss_values(got: Any) -> np.ndarray | None:
-    """``got`` as a 1-D float64 array, or None when it is not a sequence of real numbers."""
-    if isinstance(got, TensorData):
-        got = got.array
-    if isinstance(got, np.ndarray):
-        return got.astype(np.float64) if got.ndim == 1 and got.dtype.kind in "iuf" else None
-    if not isinstance(got, list | tuple):
-        return None
-    values = [_number(v) for v in got]
-    return None if any(v is None for v in values) else np.array(values, dtype=np.float64)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, TensorData):
-        value = value.array
-    if isinstance(value, np.ndarray):
-        return float(value) if value.shape in ((), (1,)) and value.dtype.kind in "iuf" else None
-    if isinstance(value, bool | np.bool_):
-        return None
-    return float(value) if isinstance(value, int | float | np.integer | np.floating) else None
-
-
-def expect_list_of_floats(got: Any, steps: int, where: str) -> None:
-    """``got`` is a list of ``steps`` Python floats (the format the contract fixes)."""
-    expected = f"a list of {steps} Python floats"
-    if not isinstance(got, list):
-        hint = "call .tolist() on it" if isinstance(got, np.ndarray | TensorData) else ""
-        fail(where, expected, f"{kind_of(got)} {describe(got)}", hint)
-    if len(got) != steps:
-        fail(where, expected, f"a list of {len(got)}")
-    for i, value in enumerate(got):
-        if not isinstance(value, float):
-            hint = "call .item() on a 0-d tensor" if isinstance(value, TensorData) else "float(...)"
-            fail(f"{where}[{i}]", "a Python float", f"{kind_of(value)} {describe(value)}", hint)
 
 
 def expect_sign_pattern(got: Any, w: np.ndarray, b: float, x: np.ndarray, y: float) -> None:

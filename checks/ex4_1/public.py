@@ -12,7 +12,7 @@ import numpy as np
 
 from grader.course.ex4_1 import judging
 from grader.course.ex4_1.judging import GRAD_TOLERANCE, TOLERANCE
-from grader.judge.compare import describe, expect_close
+from grader.judge.compare import describe, expect_close, expect_list_of_floats
 from grader.judge.student import call_text
 from grader.model import Visibility
 from grader.registry import CheckSet
@@ -171,7 +171,7 @@ def train_neuron_returns_a_list_of_floats(sub) -> None:
     raw, y = first_steps_data()
     where = f"train_neuron(X of shape {raw.shape}, y, lr={judging.LR}, steps=3)"
     got = sub.call("train_neuron", raw, y, judging.LR, 3, device=sub.device)
-    judging.expect_list_of_floats(got, 3, where)
+    expect_list_of_floats(got, where, 3)
 
 
 @checks.check(points=1, training=True, timeout=60)

@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from grader.course.ex4_7.models import DEFAULT_DECAY, parameter_shapes
-from grader.judge.compare import device_name, dtype_name, expect_close, fail, kind_of, like
+from grader.judge.compare import (
+    as_array,
+    describe,
+    device_name,
+    dtype_name,
+    expect_close,
+    fail,
+    kind_of,
+)
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
 
@@ -366,11 +374,40 @@ def decay_formula(w: Any, grad: Any, lr: float, lam: float) -> np.ndarray:
 
 
 def expect_decay_value(got: Any, w: Any, expected: np.ndarray, where: str) -> None:
-    """``got`` is ``expected`` in the kind, dtype and device of ``w``."""
-    rtol, atol = TOLERANCE[dtype_name(w)]
-    expect_close(
-        got, like(w, expected), where=where, rtol=rtol, atol=atol, hint="(1 − lr·λ)·w − lr·grad"
-    )
+    """``got`` holds ``expected`` (float64), whatever holds it: a numpy array or tensor of
+    any dtype and device, or a (nested) list. That it is the kind, dtype and device of
+    ``w`` is :func:`expect_kind_of_w`'s business. The tolerance is that of the less
+    precise of ``w`` and ``got`` (a float32 result of float64 inputs is a format slip)."""
+    hint = "(1 − lr·λ)·w − lr·grad"
+    values = as_array(got)
+    if values is None:
+        fail(where, f"an array of shape {expected.shape}", f"{kind_of(got)} {describe(got)}", hint)
+    if values.shape != expected.shape:
+        fail(where, f"shape {expected.shape}", f"shape {values.shape}", hint)
+    rtol, atol = max(TOLERANCE[dtype_name(w)], TOLERANCE.get(dtype_name(got), (0.0, 0.0)))
+    expect_close(values, expected, where=where, rtol=rtol, atol=atol, hint=hint)
+
+
+def expect_kind_of_w(got: Any, w: Any, where: str) -> None:
+    """``got`` is the kind of ``w`` (a numpy array, or a torch tensor on its device) with
+    its dtype: the format the contract fixes (the values are judged elsewhere)."""
+    if isinstance(w, TensorData):
+        wanted = f"a torch tensor of dtype {w.dtype} on {device_name(w.device)}"
+        if not isinstance(got, TensorData):
+            hint = "compute with torch operations on w, or torch.as_tensor(...)"
+            fail(where, wanted, f"{kind_of(got)} {describe(got)}", hint)
+        got_device = device_name(got.device)
+        if got.dtype != w.dtype or got_device != device_name(w.device):
+            fail(where, wanted, f"a tensor of dtype {got.dtype} on {got_device}", _KIND_HINT)
+        return
+    wanted = f"a numpy array of dtype {w.dtype}"
+    if type(got) is not np.ndarray:
+        fail(where, wanted, f"{kind_of(got)} {describe(got)}", "compute with numpy operations on w")
+    if got.dtype != w.dtype:
+        fail(where, wanted, f"an array of dtype {got.dtype}", _KIND_HINT)
+
+
+_KIND_HINT = "return the same kind of value you were given: same dtype, same device"
 
 
 def expect_inputs_unchanged(
@@ -409,11 +446,9 @@ def _holds(got: Any, sent: Any) -> bool:
 
 
 def _same_values(a: Any, b: Any) -> bool:
-    if isinstance(a, TensorData) and isinstance(b, TensorData):
-        return _equal(a.array, b.array)
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return _equal(a, b)
-    return False
+    """``a`` and ``b`` hold the same values, whatever holds them (a list shares no memory
+    with its inputs: the probe hands the same one back twice)."""
+    return _equal(as_array(a), as_array(b))
 
 
 def _equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -101,6 +101,17 @@ def decay_step_values_torch(sub) -> None:
 
 
 @checks.check(points=1, depends=(decay_step_values_numpy, decay_step_values_torch))
+def decay_step_returns_the_kind_of_w(sub) -> None:
+    """decay_step returns a numpy array or a tensor like w: same kind, dtype and device"""
+    # The value checks read the step from whatever holds it; this check alone judges the
+    # holder, once both kinds give the right step (a wrong step earns no format point).
+    kinds = ["float64", "float32", "torch32", "torch64"]
+    for w, grad in decay_cases(sub, 10, [(3,), (3,), (2, 2), (2, 2)], kinds):
+        where = call_text("decay_step", (w, grad, 0.1, 0.5))
+        judging.expect_kind_of_w(sub.call("decay_step", w, grad, 0.1, 0.5), w, where)
+
+
+@checks.check(points=1, depends=(decay_step_values_numpy, decay_step_values_torch))
 def decay_step_leaves_inputs_unchanged(sub) -> None:
     """decay_step returns a new array and leaves w and grad as they were"""
     cases = decay_cases(sub, 9, [(4,), (2, 3)], ["float64", "torch32"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.course.ex4_8 import judging, reports, training
-from grader.judge.compare import fail
+from grader.judge.compare import expect_python_float, fail
 from grader.model import Visibility
 from grader.registry import CheckSet
 
@@ -125,6 +125,19 @@ def symmetry_gap_small(sub) -> None:
     for weight, bias, expected in GAP_CASES:
         w, b = np.array(weight, dtype=np.float32), np.array(bias, dtype=np.float32)
         judging.expect_gap(sub, w, b, f"Linear with weight {weight}, bias {bias}", expected)
+
+
+@checks.check(points=1, depends=(std_formulas, symmetry_gap_small))
+def stds_and_gap_return_python_floats(sub) -> None:
+    """xavier_std, he_std and symmetry_gap return Python floats (values judged elsewhere)"""
+    # The other checks read the number from whatever holds it; this one alone judges the
+    # holder, once the values are right (a wrong value earns no format point).
+    expect_python_float(sub.call("xavier_std", 3, 5), "xavier_std(3, 5)")
+    expect_python_float(sub.call("he_std", 8), "he_std(8)")
+    weight, bias, _ = GAP_CASES[1]
+    w, b = np.array(weight, dtype=np.float32), np.array(bias, dtype=np.float32)
+    where = f"symmetry_gap(Linear with weight {weight}, bias {bias})"
+    expect_python_float(sub.probe("symmetry_gap_of", w, b, label=where), where)
 
 
 @checks.check(points=2, depends=init_zeros_zeroes_everything, timeout=60, training=True)

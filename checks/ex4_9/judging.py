@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from grader.judge.compare import expect_close, expect_number, fail, kind_of
+from grader.judge.compare import as_number, as_numbers, describe, expect_close, fail, kind_of
 from grader.outcomes import CheckFailed
 from grader.sandbox.values import TensorData
 
@@ -112,7 +112,7 @@ def constant_loss(y: np.ndarray) -> float:
 # ----------------------------------------------------------------------------- messages
 
 
-def norm_table(expected: Sequence[float], got: Sequence[object] | None = None) -> str:
+def norm_table(expected: Sequence[float], got: Sequence[float] | None = None) -> str:
     """Per-layer gradient norms as a compact table (input side first)."""
     header = "  layer  expected ||dW||" + ("   yours" if got is not None else "")
     rows = [header]
@@ -131,24 +131,20 @@ def norm_table(expected: Sequence[float], got: Sequence[object] | None = None) -
     return "\n".join(rows)
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, int | float | np.floating) and not isinstance(value, bool):
-        return f"{float(value):.3e}"
-    return "-" if value is None else kind_of(value)
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3e}"
 
 
-def _close(value: object, want: float) -> bool:
-    if not isinstance(value, int | float | np.floating) or isinstance(value, bool):
-        return False
-    return abs(float(value) - want) <= NORM_RTOL * abs(want)
+def _close(value: float | None, want: float) -> bool:
+    return value is not None and abs(value - want) <= NORM_RTOL * abs(want)
 
 
-def norms_hint(got: list, expected: list[float], n: int) -> str:
+def norms_hint(got: list[float], expected: list[float], n: int) -> str:
     """Name the usual mistake that produces ``got``, or ''."""
     rev = expected[::-1]
     if len(got) == 2 * len(expected):
         return "only the weights: leave out the biases' gradients"
-    if len(got) != len(expected) or not all(isinstance(v, float) for v in got):
+    if len(got) != len(expected):
         return ""
     if all(_close(g, w) for g, w in zip(got, rev, strict=True)):
         return "the list is reversed: input side first"
@@ -161,35 +157,45 @@ def norms_hint(got: list, expected: list[float], n: int) -> str:
     return "use binary_cross_entropy_with_logits on the logits, mean over the examples"
 
 
-def expect_norms(got: object, expected: list[float], where: str, n: int) -> None:
-    """``got`` is a list of Python floats equal to ``expected`` within NORM_RTOL."""
-    if not isinstance(got, list):
-        fail(where, f"a list of {len(expected)} floats", kind_of(got))
-    bad_kind = [v for v in got if not isinstance(v, float)]
-    if bad_kind:
+def read_norms(got: object, count: int, where: str) -> list[float]:
+    """The norms in ``got`` as Python floats, whatever holds them: a list or tuple of
+    Python, numpy or 0-d torch numbers, or a 1-D array or tensor. The values are what the
+    norm checks judge; that the contract asks for a list of Python floats is
+    the check layer_grad_norms_returns_a_list_of_floats's business, not theirs."""
+    values = as_numbers(got)
+    if values is None:
         fail(
             where,
-            "a list of Python floats",
-            f"a list holding {kind_of(bad_kind[0])}",
-            "convert each norm with float(...) or .item()",
+            f"the {count} gradient norms (a list of floats)",
+            f"{kind_of(got)} {describe(got)}",
+            "one number per nn.Linear weight",
         )
-    if len(got) == len(expected) and all(_close(g, w) for g, w in zip(got, expected, strict=True)):
+    return [float(v) for v in values]
+
+
+def expect_norms(got: object, expected: list[float], where: str, n: int) -> None:
+    """The norms in ``got`` (any container of numbers) equal ``expected`` within NORM_RTOL."""
+    norms = read_norms(got, len(expected), where)
+    if len(norms) == len(expected) and all(
+        _close(g, w) for g, w in zip(norms, expected, strict=True)
+    ):
         return
-    hint = norms_hint(got, expected, n)
+    hint = norms_hint(norms, expected, n)
     raise CheckFailed(
         f"{where}: expected the norms of the {len(expected)} weight gradients, input side "
-        f"first; got a different list{f' ({hint})' if hint else ''}:\n" + norm_table(expected, got)
+        f"first; got a different list{f' ({hint})' if hint else ''}:\n"
+        + norm_table(expected, norms)
     )
 
 
 def plot_norms(sub, title: str, got: object, expected: list[float]) -> None:
     """Attach the per-layer gradient norms to the check's result: the judge's, and the
-    student's beside them when they are a list of Python floats (at most twice as many as
-    expected: a figure holds what the check judged, not whatever came back)."""
+    student's beside them when they are numbers (at most twice as many as expected: a
+    figure holds what the check judged, not whatever came back)."""
     series: dict[str, list[float]] = {}
-    bounded = isinstance(got, list) and 0 < len(got) <= 2 * len(expected)
-    if bounded and all(isinstance(v, float) for v in got):
-        series["your layer_grad_norms"] = got
+    values = as_numbers(got)
+    if values is not None and 0 < len(values) <= 2 * len(expected):
+        series["your layer_grad_norms"] = [float(v) for v in values]
     series["reference (the grader's float64 backprop)"] = list(expected)
     longest = max(len(values) for values in series.values())
     sub.figure(
@@ -258,14 +264,20 @@ def ratios(sub, layers: Layers, X, y, lrs: list, activation: str, where: str) ->
     return values
 
 
+def read_ratio(got: object, where: str) -> float:
+    """The ratio in ``got`` as a float, whatever holds it (a Python or numpy number, a 0-d
+    tensor); that the contract asks for a Python float is a format check's business."""
+    value = as_number(got)
+    if value is None:
+        fail(where, "a number", f"{kind_of(got)} {describe(got)}", "||dW_first|| / ||dW_last||")
+    return value
+
+
 def expect_same_for_every_lr(values: list, lrs: list, where: str) -> None:
     """The ratios are numbers that agree within NORM_RTOL whatever the learning rate."""
-    numbers = []
-    for lr, value in zip(lrs, values, strict=True):
-        at = f"{where} with lr={lr:g}"
-        if isinstance(value, TensorData):
-            fail(at, "a float", kind_of(value), "return a Python float: float(...) or .item()")
-        numbers.append(expect_number(value, where=at))
+    numbers = [
+        read_ratio(value, f"{where} with lr={lr:g}") for lr, value in zip(lrs, values, strict=True)
+    ]
     low, high = min(numbers), max(numbers)
     if high > 0 and low >= (1 - NORM_RTOL) * high:
         return
@@ -280,10 +292,8 @@ def expect_same_for_every_lr(values: list, lrs: list, where: str) -> None:
 
 
 def expect_ratio(got: object, expected: float, where: str, rtol: float = NORM_RTOL) -> float:
-    """``got`` is a number equal to ``expected`` within ``rtol``; hint at usual mistakes."""
-    if isinstance(got, TensorData):
-        fail(where, "a float", kind_of(got), "return a Python float: float(...) or .item()")
-    value = expect_number(got, where=where)
+    """``got`` holds a number equal to ``expected`` within ``rtol``; hint at usual mistakes."""
+    value = read_ratio(got, where)
     hint = ""
     if value > 0 and math.isclose(value, 1.0 / expected, rel_tol=rtol):
         hint = "inverted: first layer over last layer"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.course.ex4_9 import judging, training
-from grader.judge.compare import fail
+from grader.judge.compare import expect_list_of_floats, expect_python_float, fail
 from grader.model import Visibility
 from grader.registry import CheckSet
 from grader.sandbox.values import TensorData
@@ -88,7 +88,7 @@ def deep_sigmoid_mlp_architecture(sub) -> None:
     judging.check_architecture(facts, ARCHITECTURE, layers, inputs)
 
 
-@checks.check(points=2)
+@checks.check(points=1)
 def layer_grad_norms_small(sub) -> None:
     """layer_grad_norms gives each weight's gradient norm, input side first, weights unchanged"""
     start = judging.default_layers(np.random.default_rng(49), SMALL_SIZES)
@@ -100,6 +100,19 @@ def layer_grad_norms_small(sub) -> None:
         (norms,) = judging.calls_of(facts, "norms", 1, where)
         judging.expect_norms(norms, expected, where, len(y))
         judging.expect_unchanged(judging.field(facts, "after", where), start, where)
+
+
+@checks.check(points=1, depends=layer_grad_norms_small)
+def layer_grad_norms_returns_a_list_of_floats(sub) -> None:
+    """layer_grad_norms returns a list of Python floats (its values are judged elsewhere)"""
+    # The other checks read the norms from whatever holds them; this one alone judges the
+    # holder, once the norms are right (wrong norms earn no format point).
+    start = judging.default_layers(np.random.default_rng(49), SMALL_SIZES)
+    X, y = judging.task(49, 32, SMALL_SIZES[0])
+    where = "layer_grad_norms(depth-3 sigmoid MLP, X, y)"
+    facts = sub.probe("grad_norms", start, as_tensor(X), as_tensor(y), label=where)
+    (norms,) = judging.calls_of(facts, "norms", 1, where)
+    expect_list_of_floats(norms, where)
 
 
 @checks.check(points=1, depends=(deep_sigmoid_mlp_architecture, layer_grad_norms_small))
@@ -118,7 +131,7 @@ def first_layer_gradient_vanishes(sub) -> None:
     judging.expect_unchanged(judging.field(facts, "after", where), start, where)
 
 
-@checks.check(points=2)
+@checks.check(points=1)
 def update_ratio_ignores_lr(sub) -> None:
     """update_ratio is ||dW_first|| / ||dW_last||, the same for every lr, weights unchanged"""
     start = judging.default_layers(np.random.default_rng(4_9), RATIO_SIZES)
@@ -129,6 +142,17 @@ def update_ratio_ignores_lr(sub) -> None:
     judging.expect_same_for_every_lr(values, LRS, where)
     for lr, got in zip(LRS, values, strict=True):
         judging.expect_ratio(got, norms[0] / norms[-1], where.replace("lr)", f"lr={lr:g})"))
+
+
+@checks.check(points=1, depends=update_ratio_ignores_lr)
+def update_ratio_returns_a_float(sub) -> None:
+    """update_ratio returns a Python float (its value is judged elsewhere)"""
+    start = judging.default_layers(np.random.default_rng(4_9), RATIO_SIZES)
+    X, y = judging.task(4_9, 32, RATIO_SIZES[0])
+    where = "update_ratio(depth-6 sigmoid MLP, X, y, lr=0.1)"
+    facts = sub.probe("ratios", start, as_tensor(X), as_tensor(y), [0.1], label=where)
+    (ratio,) = judging.calls_of(facts, "ratios", 1, where)
+    expect_python_float(ratio, where)
 
 
 @checks.check(points=1, depends=update_ratio_ignores_lr)

@@ -128,6 +128,83 @@ def expect_number(actual: Any, *, where: str, integer: bool = False) -> float:
     return float(actual)
 
 
+# ------------------------------------------------------------------ values, whatever holds them
+# A check that judges a value converts what came back, whatever holds it; that the
+# contract fixes the container (a Python float, a list) is one format check's business,
+# so a container slip costs that check's points only. Anything that holds no real
+# numbers (a string, None, a bool, a ragged or nested list) converts to None.
+
+
+def as_number(value: Any) -> float | None:
+    """``value`` as a float when it is one real number: a Python or numpy int or float, or
+    a one-element numpy array or torch tensor of an integer or float dtype (not a list)."""
+    if isinstance(value, TensorData):
+        value = value.array
+    if isinstance(value, np.ndarray):
+        return float(value.reshape(())) if value.size == 1 and value.dtype.kind in "iuf" else None
+    if isinstance(value, bool | np.bool_):
+        return None
+    return float(value) if isinstance(value, int | float | np.integer | np.floating) else None
+
+
+def as_numbers(value: Any) -> np.ndarray | None:
+    """``value`` as a 1-D float64 array when it is a sequence of real numbers: a list or
+    tuple of what :func:`as_number` accepts, or a 1-D real numpy array or torch tensor."""
+    if isinstance(value, TensorData):
+        value = value.array
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64) if value.ndim == 1 and value.dtype.kind in "iuf" else None
+    if not isinstance(value, list | tuple):
+        return None
+    numbers = [as_number(v) for v in value]
+    return None if None in numbers else np.array(numbers, dtype=np.float64)
+
+
+def as_array(value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array of any shape when it holds real numbers: a numpy array
+    or torch tensor of an integer or float dtype, a (nested) list or tuple of Python or
+    numpy numbers of one shape, or one such number (shape ``()``)."""
+    if isinstance(value, TensorData):
+        value = value.array
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64) if value.dtype.kind in "iuf" else None
+    if not isinstance(value, list | tuple | int | float | np.integer | np.floating):
+        return None
+    try:
+        array = np.asarray(value)  # strings, bools, None, ragged lists: a non-real dtype
+    except (TypeError, ValueError):
+        return None
+    return array.astype(np.float64) if array.dtype.kind in "iuf" else None
+
+
+def expect_python_float(got: Any, where: str) -> None:
+    """``got`` is a Python float (the format a contract fixes; its value is judged elsewhere)."""
+    if isinstance(got, float):
+        return
+    hint = "convert it with float(...)"
+    if isinstance(got, TensorData):
+        hint = "call .item() on the tensor, or float(...)"
+    fail(where, "a Python float", _shown(got), hint)
+
+
+def expect_list_of_floats(got: Any, where: str, count: int | None = None) -> None:
+    """``got`` is a list of Python floats, ``count`` of them when given (the format a
+    contract fixes; the values are judged elsewhere)."""
+    expected = (
+        f"a list of {count} Python floats" if count is not None else "a list of Python floats"
+    )
+    if not isinstance(got, list):
+        hint = "call .tolist() on it" if isinstance(got, np.ndarray | TensorData) else ""
+        hint = "list(...)" if isinstance(got, tuple) else hint
+        fail(where, expected, _shown(got), hint)
+    if count is not None and len(got) != count:
+        fail(where, expected, f"a list of {len(got)}")
+    for i, value in enumerate(got):
+        if not isinstance(value, float):
+            hint = "call .item() on a 0-d tensor" if isinstance(value, TensorData) else "float(...)"
+            fail(f"{where}[{i}]", "a Python float", _shown(value), hint)
+
+
 def expect_close(
     actual: Any, expected: Any, *, where: str, rtol: float = 1e-6, atol: float = 0.0, hint: str = ""
 ) -> None:

@@ -31,6 +31,7 @@ PUBLIC_CODE_CHECKS = {
     "decay_step_values_numpy",
     "decay_step_values_torch",
     "decay_step_leaves_inputs_unchanged",
+    "decay_step_returns_the_kind_of_w",
     "groups_recover_large_offset",
 }
 HIDDEN_CODE_CHECKS = {
@@ -144,8 +145,8 @@ WRONG_VERSIONS = {
     ),
     "decay_step_numpy_float64": (
         ((DECAY, "return np.float64(1 - lr * lam) * w - lr * grad"),),
-        {"decay_step_values_numpy"},
-        "expected dtype float32, got dtype float64",
+        {"decay_step_returns_the_kind_of_w"},
+        "expected a numpy array of dtype float32, got an array of dtype float64",
     ),
 }
 
@@ -370,7 +371,7 @@ def test_decay_step_in_place_loses_only_the_inputs_check(grade_source, body):
 
 
 NUMPY_PATH_BROKEN = "return (1 - lr * lam) * w.clone() - lr * grad"
-TORCH_PATH_BROKEN = "return (1 - lr * lam) * np.asarray(w) - lr * np.asarray(grad)"
+TORCH_PATH_BROKEN = "return (1 - lr * lam) * w - lr * grad.copy()"
 
 
 @pytest.mark.parametrize(
@@ -382,8 +383,62 @@ def test_a_decay_step_broken_on_one_kind_keeps_the_other_kinds_points(grade_sour
     assert lost(result) == {
         f"decay_step_values_{path}",
         f"decay_step_hidden_{path}",
-        "decay_step_leaves_inputs_unchanged",  # waits for both kinds' values
+        "decay_step_leaves_inputs_unchanged",  # these two wait for both kinds' values
+        "decay_step_returns_the_kind_of_w",
     }
+
+
+FORMAT_SLIPS = {
+    # Issue 14: each of these lost the value, hidden and inputs-unchanged checks of the
+    # kinds it slips on (2 to 5 points); the values are right, only the container is not.
+    "numpy_array_for_tensors": (
+        "return (1 - lr * lam) * np.asarray(w) - lr * np.asarray(grad)",
+        "expected a torch tensor of dtype torch.float32 on cpu, got a numpy array",
+    ),
+    "float64_for_float32": (
+        "out = (1 - lr * lam) * w - lr * grad\n"
+        "    return out.astype(np.float64) if isinstance(out, np.ndarray) else out.double()",
+        "expected a numpy array of dtype float32, got an array of dtype float64",
+    ),
+    "float32_for_float64": (
+        "out = (1 - lr * lam) * w - lr * grad\n"
+        "    return out.astype(np.float32) if isinstance(out, np.ndarray) else out.float()",
+        "expected a numpy array of dtype float64, got an array of dtype float32",
+    ),
+    "nested_list": (
+        "return ((1 - lr * lam) * w - lr * grad).tolist()",
+        "expected a numpy array of dtype float64, got a Python list [",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(FORMAT_SLIPS))
+def test_a_format_slip_costs_only_the_format_check(grade_source, slip):
+    """Requirement 3 of issue 14: the value checks read the values from whatever comes
+    back (within the tolerance of the less precise dtype); only the format check fails."""
+    body, message = FORMAT_SLIPS[slip]
+    result = grade_source("ex4_7", apply_edits("ex4_7", ((DECAY, body),)))
+    assert_no_errored(result)
+    assert lost(result) == {"decay_step_returns_the_kind_of_w"}
+    checks = only_checks(result, CODE_CHECKS)
+    assert sum(r.max_points - r.points for r in checks.values()) == 1
+    assert message in checks["decay_step_returns_the_kind_of_w"].message
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("return 'w'", "expected an array of shape (5,), got a Python str 'w'"),
+        ("return None", "expected an array of shape (5,), got None"),
+        ("return [w.tolist(), [1.0]]", "expected an array of shape (5,), got a Python list"),
+    ],
+)
+def test_a_result_holding_no_numbers_fails_the_value_checks(grade_source, body, message):
+    result = grade_source("ex4_7", apply_edits("ex4_7", ((DECAY, body),)), hidden=False)
+    assert_no_errored(result)
+    check = only_checks(result, CODE_CHECKS)["decay_step_values_numpy"]
+    assert check.status is Status.FAILED
+    assert message in check.message, check.message
 
 
 def test_groups_holding_copies_lose_the_groups_points(grade_source):

@@ -28,6 +28,7 @@ CODE_CHECKS = {
     "initializers_use_the_generator",
     "initializers_work_in_place",
     "symmetry_gap_small",
+    "stds_and_gap_return_python_floats",
     "zero_init_stays_symmetric",
     "random_init_learns_xor",
     "std_formulas_hidden",
@@ -263,7 +264,7 @@ def symmetry_gap(layer):
     w = layer.weight.detach().cpu().numpy()
     b = layer.bias.detach().cpu().numpy()
     params = np.hstack([w, b[:, None]])
-    return np.ptp(params, axis=0).max()
+    return float(np.ptp(params, axis=0).max())
 """,
     "apply_and_torch_normal": """
 import torch
@@ -410,6 +411,68 @@ def test_replacing_parameters_loses_the_in_place_point_only(grade_source, name, 
     # The float64 check needs in-place initializers: skipped, not failed a second time.
     assert lost == {"initializers_work_in_place", "initializers_keep_float64_models"}
     assert checks["initializers_keep_float64_models"].status is Status.SKIPPED
+
+
+XAVIER_RETURN = "return math.sqrt(2.0 / (fan_in + fan_out))"
+HE_RETURN = "return math.sqrt(2.0 / fan_in)"
+GAP_RETURN = "return float(spread.max())"
+FORMAT_SLIPS = {
+    # Issue 14: each of these lost the value check and its hidden follow-up (2 points);
+    # the values are right (to the precision of what holds them), only the holder is not.
+    "xavier_std_as_a_float64_tensor": (
+        (
+            XAVIER_RETURN,
+            "return torch.tensor(2.0 / (fan_in + fan_out), dtype=torch.float64).sqrt()",
+        ),
+        "xavier_std(3, 5): expected a Python float, got a torch tensor float64[] on cpu",
+    ),
+    "xavier_std_as_a_float32_tensor": (
+        (XAVIER_RETURN, "return torch.tensor(2.0 / (fan_in + fan_out)).sqrt()"),
+        "xavier_std(3, 5): expected a Python float, got a torch tensor float32[] on cpu",
+    ),
+    "he_std_as_a_numpy_float32": (
+        (HE_RETURN, "return torch.tensor(2.0 / fan_in).sqrt().numpy()[()]"),
+        "he_std(8): expected a Python float, got a numpy float32 0.5 (convert it with float(",
+    ),
+    "symmetry_gap_as_a_numpy_float32": (
+        (GAP_RETURN, "return spread.max().detach().numpy()[()]"),
+        "expected a Python float, got a numpy float32 1.0 (convert it with float(...))",
+    ),
+    "symmetry_gap_as_a_0d_tensor": (
+        (GAP_RETURN, "return spread.max().detach()"),
+        "expected a Python float, got a torch tensor float32[] on cpu (call .item()",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(FORMAT_SLIPS))
+def test_a_format_slip_costs_only_the_format_check(grade_source, slip):
+    """Requirement 3 of issue 14: the value checks read the number from whatever holds it;
+    only the format check states the contract's type and fails."""
+    edit, message = FORMAT_SLIPS[slip]
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, (edit,)))
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    lost = {n for n, r in checks.items() if r.status is not Status.PASSED}
+    assert lost == {"stds_and_gap_return_python_floats"}
+    assert sum(r.max_points - r.points for r in checks.values()) == 1
+    assert message in checks["stds_and_gap_return_python_floats"].message
+
+
+@pytest.mark.parametrize(
+    ("edit", "failing", "message"),
+    [
+        ((HE_RETURN, "return 'sqrt(2/fan_in)'"), "std_formulas", "he_std(8): expected a number"),
+        ((XAVIER_RETURN, "return None"), "std_formulas", "xavier_std(3, 5): expected a number"),
+        ((GAP_RETURN, "return [float(spread.max())]"), "symmetry_gap_small", "a Python list"),
+    ],
+)
+def test_a_result_holding_no_number_fails_the_value_check(grade_source, edit, failing, message):
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, (edit,)), hidden=False)
+    assert_no_errored(result)
+    check = only_checks(result, CODE_CHECKS)[failing]
+    assert check.status is Status.FAILED
+    assert message in check.message, check.message
 
 
 FORGERY_PRELUDE = """

@@ -23,8 +23,10 @@ EXERCISE = "ex4_9"
 CODE_CHECKS = {
     "deep_sigmoid_mlp_architecture",
     "layer_grad_norms_small",
+    "layer_grad_norms_returns_a_list_of_floats",
     "first_layer_gradient_vanishes",
     "update_ratio_ignores_lr",
+    "update_ratio_returns_a_float",
     "relu_he_restores_the_ratio",
     "larger_lr_does_not_cure_vanishing",
     "deep_sigmoid_mlp_other_shapes",
@@ -199,6 +201,85 @@ def test_input_kind_faults_lose_the_input_kind_points_only(grade_source, name):
     lost = {n for n, r in checks.items() if r.status is not Status.PASSED}
     assert lost == INPUT_KIND_CHECKS  # both functions share the faulty helper
     assert kind in checks["layer_grad_norms_input_kinds"].message
+
+
+NORMS_RETURN = "return [float(g.norm()) for g in _weight_grads(model, X, y)]"
+RATIO_RETURN = "return float(first_step.norm() / last_step.norm())"
+FORMAT_SLIPS = {
+    # Issue 14: each of these lost 6 (norms) or 10 (ratio) points through the value
+    # checks and the checks depending on them; the values are right, only the container
+    # is not the contract's.
+    "norms_as_0d_tensors": (
+        (NORMS_RETURN, "return [g.norm() for g in _weight_grads(model, X, y)]"),
+        "layer_grad_norms_returns_a_list_of_floats",
+        "[0]: expected a Python float, got a torch tensor float32[] on cpu (call .item()",
+    ),
+    "norms_as_a_numpy_array": (
+        (
+            NORMS_RETURN,
+            "return torch.stack([g.norm() for g in _weight_grads(model, X, y)]).numpy()",
+        ),
+        "layer_grad_norms_returns_a_list_of_floats",
+        "expected a list of Python floats, got a numpy array float32[4]",
+    ),
+    "norms_as_a_tuple": (
+        (NORMS_RETURN, "return tuple(float(g.norm()) for g in _weight_grads(model, X, y))"),
+        "layer_grad_norms_returns_a_list_of_floats",
+        "expected a list of Python floats, got a Python tuple",
+    ),
+    "norms_as_a_tensor": (
+        (NORMS_RETURN, "return torch.stack([g.norm() for g in _weight_grads(model, X, y)])"),
+        "layer_grad_norms_returns_a_list_of_floats",
+        "got a torch tensor float32[4] on cpu (call .tolist() on it)",
+    ),
+    "ratio_as_a_0d_tensor": (
+        (RATIO_RETURN, "return first_step.norm() / last_step.norm()"),
+        "update_ratio_returns_a_float",
+        "expected a Python float, got a torch tensor float32[] on cpu (call .item()",
+    ),
+    "ratio_as_a_numpy_float32": (
+        (RATIO_RETURN, "return (first_step.norm() / last_step.norm()).numpy()[()]"),
+        "update_ratio_returns_a_float",
+        "expected a Python float, got a numpy float32",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(FORMAT_SLIPS))
+def test_a_format_slip_costs_only_the_format_check(grade_source, slip):
+    """Requirement 3 of issue 14: the value checks convert what comes back and judge the
+    values; only the format check states the contract's type and fails."""
+    edit, format_check, message = FORMAT_SLIPS[slip]
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, (edit,)))
+    assert_no_errored(result)
+    checks = only_checks(result, CODE_CHECKS)
+    assert {n for n, r in checks.items() if r.status is not Status.PASSED} == {format_check}
+    assert message in checks[format_check].message, checks[format_check].message
+    assert sum(r.max_points - r.points for r in checks.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("edit", "failing", "message"),
+    [
+        (
+            (NORMS_RETURN, "return 'norms'"),
+            "layer_grad_norms_small",
+            "expected the 4 gradient norms (a list of floats), got a Python str 'norms'",
+        ),
+        (
+            (NORMS_RETURN, "return [[float(g.norm())] for g in _weight_grads(model, X, y)]"),
+            "layer_grad_norms_small",
+            "expected the 4 gradient norms (a list of floats), got a Python list",
+        ),
+        ((RATIO_RETURN, "return None"), "update_ratio_ignores_lr", "expected a number, got None"),
+    ],
+)
+def test_a_result_holding_no_numbers_fails_the_value_checks(grade_source, edit, failing, message):
+    result = grade_source(EXERCISE, apply_edits(EXERCISE, (edit,)), hidden=False)
+    assert_no_errored(result)
+    check = only_checks(result, CODE_CHECKS)[failing]
+    assert check.status is Status.FAILED
+    assert message in check.message, check.message
 
 
 def test_public_deep_case_shows_vanishing_gradients():

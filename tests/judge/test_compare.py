@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.judge.compare import expect_close, expect_equal, expect_number
+from grader.judge.compare import (
+    as_array,
+    as_number,
+    as_numbers,
+    expect_close,
+    expect_equal,
+    expect_list_of_floats,
+    expect_number,
+    expect_python_float,
+)
 from grader.outcomes import CheckFailed, Mismatch
 from grader.sandbox.values import TensorData, Unsupported
 
@@ -116,3 +125,75 @@ def test_a_numpy_scalar_is_shown_by_its_value_not_its_repr():
 def test_a_clause_as_what_came_back_reads_after_but_not_got():
     message = str(Mismatch("dropout(x, p=1.5)", "ValueError", "it returned a Python float"))
     assert message == "dropout(x, p=1.5): expected ValueError, but it returned a Python float"
+
+
+# ----------------------------------------------------------------------------- any container
+# A value check reads the number(s) from whatever holds them; a format check judges the
+# holder once (issue 14: a container slip costs only the format check's points).
+
+T32 = TensorData.of(np.array(0.5, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.5, np.float32(0.5), np.float64(0.5), np.array(0.5), np.array([0.5]), T32],
+    ids=["float", "np32", "np64", "0-d array", "1-element array", "0-d tensor"],
+)
+def test_a_number_is_read_from_whatever_holds_it(value):
+    assert as_number(value) == 0.5
+    assert type(as_number(value)) is float
+
+
+@pytest.mark.parametrize(
+    "value", ["0.5", None, True, np.bool_(True), [0.5], np.array([1.0, 2.0]), np.array("a")]
+)
+def test_what_holds_no_single_real_number_is_none(value):
+    assert as_number(value) is None
+
+
+def test_a_sequence_of_numbers_is_read_from_lists_tuples_arrays_and_tensors():
+    for value in (
+        [1, 2.0, np.float32(3)],
+        (1.0, 2.0, 3.0),
+        np.array([1, 2, 3]),
+        TensorData.of(np.array([1, 2, 3], dtype=np.float32)),
+        [TensorData.of(np.array(v, dtype=np.float32)) for v in (1, 2, 3)],
+    ):
+        assert as_numbers(value).tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    "value", ["123", None, [1.0, "2"], [[1.0], [2.0]], [1.0, None], np.ones((2, 2)), 3.0]
+)
+def test_what_is_no_sequence_of_numbers_is_none(value):
+    assert as_numbers(value) is None
+
+
+def test_an_array_is_read_from_nested_lists_and_any_kind():
+    assert as_array([[1, 2], [3, 4]]).shape == (2, 2)
+    assert as_array(TensorData.of(np.ones((2, 3), dtype=np.float32))).dtype == np.float64
+    assert as_array(2).shape == ()
+    for garbage in ("w", None, [[1.0], [2.0, 3.0]], [True, False], ["1.5"], {"a": 1}):
+        assert as_array(garbage) is None
+
+
+def test_a_python_float_is_the_only_python_float():
+    expect_python_float(0.5, where="f()")
+    expect_python_float(np.float64(0.5), where="f()")  # a subclass of float
+    assert message_of(expect_python_float, T32, where="f()") == (
+        "f(): expected a Python float, got a torch tensor float32[] on cpu "
+        "(call .item() on the tensor, or float(...))"
+    )
+    text = message_of(expect_python_float, np.float32(0.5), where="f()")
+    assert (
+        text == "f(): expected a Python float, got a numpy float32 0.5 (convert it with float(...))"
+    )
+
+
+def test_a_list_of_floats_names_the_first_element_that_is_not_one():
+    expect_list_of_floats([0.5, 1.0], where="f()")
+    text = message_of(expect_list_of_floats, [0.5, T32], where="f()")
+    assert text.startswith("f()[1]: expected a Python float, got a torch tensor float32[]")
+    text = message_of(expect_list_of_floats, (0.5,), where="f()")
+    assert text == "f(): expected a list of Python floats, got a Python tuple (0.5,) (list(...))"
+    assert "a list of 3 Python floats" in message_of(expect_list_of_floats, [0.5], "f()", 3)
