@@ -35,6 +35,9 @@ def cluster():
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # no dashboard; its HTTP server (health, metrics) on a free port, not 8787,
+            # which another cluster on this machine may hold
+            scheduler_kwargs={"dashboard_address": ":0"},
             silence_logs=logging.ERROR,
         ) as local,
         Client(local) as client,

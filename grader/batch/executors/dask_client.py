@@ -156,6 +156,9 @@ class DaskExecutor:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # no dashboard; its HTTP server (health, metrics) on a free port, not 8787,
+                # which another cluster on this machine may hold
+                scheduler_kwargs={"dashboard_address": ":0"},
                 silence_logs=logging.ERROR,
                 resources={"GPU": 1} if self._options.device == "cuda" else None,
             )
