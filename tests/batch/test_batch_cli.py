@@ -214,14 +214,23 @@ def test_malformed_submissions_are_error_rows_and_the_exit_code_says_so(tmp_path
         assert graded[student].score == 0
 
 
-@pytest.mark.parametrize("fmt", ["csv", "gradescope", "feedback"])
-def test_exports_from_a_real_batch(tmp_path, fmt):
+@pytest.fixture(scope="module")
+def real_batch(tmp_path_factory) -> Path:
+    """The gradebook of one real batch of two ex4_5 students (right and wrong), shared by
+    the export tests: each export only reads it."""
+    root = tmp_path_factory.mktemp("real_batch")
     subs = make_class(
-        tmp_path / "subs",
+        root / "subs",
         {"s1": solution_text("ex4_5"), "s2": wrong("last = width + 1", "last = width")},
     )
-    db = tmp_path / "g.db"
+    db = root / "g.db"
     assert run("batch", str(subs), "--db", str(db), "--exercise", "ex4_5").returncode == 0
+    return db
+
+
+@pytest.mark.parametrize("fmt", ["csv", "gradescope", "feedback"])
+def test_exports_from_a_real_batch(tmp_path, real_batch, fmt):
+    db = real_batch
     out = tmp_path / ("grades.csv" if fmt == "csv" else "out")
     assert run("export", "--db", str(db), "--format", fmt, "-o", str(out)).returncode == 0
     expected = scores(db)
