@@ -95,3 +95,24 @@ def test_a_release_holds_no_hidden_part(tmp_path, exercise_id):
     )
     hidden_names = [n for n in names if n.isidentifier()]
     assert hidden_names and [n for n in hidden_names if n in text] == []
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_grade_selftest_passes(tmp_path, exercise_id):
+    """Everything `grade selftest` proves but the mutation score (tested apart, on a fixed
+    sample, in test_mutation_scores.py): full marks, zero, titles, release, declared
+    false-failure bounds (a time budget over is a warning here, as selftest reports it)."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "grader", "--course", str(REPO), "selftest", exercise_id),
+            *("--max-mutants", "0", "--json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = json.loads(done.stdout)["exercises"]
+    failed = [f["name"] for f in report["findings"] if f["required"] and not f["ok"]]
+    assert failed == []  # a time budget is a warning (this machine may be loaded), not required
