@@ -9,6 +9,8 @@ probability (union bound over its tests).
 
 from __future__ import annotations
 
+import numpy as np
+
 from grader.course.dropout import judging
 from grader.course.dropout.cases import Case, StatisticalTest, values_rate_and_independence, where
 from grader.course.dropout.public import (
@@ -70,9 +72,13 @@ def _without_generator(sub, x) -> None:
     0.5^42 < 3e-13."""
     label = where(x, 0.5, ", no generator")
     y = run(sub, x, 0.5, 109, with_generator=False)
+    hint = "dropout(x, p) must drop: training defaults to True and generator to None"
+    values = judging.output_values(y, x, label)
+    if np.array_equal(values, np.asarray(judging.output_values(x, x, label))):
+        fail(label, "some elements dropped, the rest scaled", "x unchanged", hint)
     judging.expect_zero_or_scaled(y, x, 0.5, label)
-    if not (judging.output_values(y, x, label) == 0).any():
-        fail(label, "some dropped elements", "none", "drop elements also when generator is None")
+    if not (values == 0).any():
+        fail(label, "some dropped elements", "none", hint)
 
 
 @checks.check(points=1)

@@ -44,10 +44,11 @@ def _copy(x):
 
 def run(student, x, p, seed: int, training: bool = True, with_generator: bool = True):
     """``dropout(x, p, training, generator)`` with a generator built from ``seed`` (or,
-    ``with_generator`` false, ``dropout(x, p, training)``: the generator left at None)."""
+    ``with_generator`` false, ``dropout(x, p)`` as most callers write it: ``training`` and
+    ``generator`` left at their defaults, True and None; ``training=False`` is passed)."""
     _seed_globals(seed)
     if not with_generator:
-        return student.dropout(x, p, training=training)
+        return student.dropout(x, p) if training else student.dropout(x, p, training=False)
     return student.dropout(x, p, training=training, generator=_generator(x, seed))
 
 

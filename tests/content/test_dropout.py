@@ -158,6 +158,11 @@ WRONG_VERSIONS = {
                  "    return x * mask / keep"),),
         {"dtype_kept_numpy": "dtype"},
     ),
+    "training_defaults_to_false": (
+        (("def dropout(x, p, training=True,", "def dropout(x, p, training=False,"),),
+        {"works_without_a_generator_numpy": "training defaults to True",
+         "works_without_a_generator_torch": "training defaults to True"},
+    ),
     "numpy_generator_none_not_handled": (
         (("generator if generator is not None else np.random.default_rng()", "generator"),),
         {"works_without_a_generator_numpy": "dropout(array float32[6, 7], p=0.5, no generator)"},
