@@ -142,9 +142,14 @@ def as_number(value: Any) -> float | None:
         value = value.array
     if isinstance(value, np.ndarray):
         return float(value.reshape(())) if value.size == 1 and value.dtype.kind in "iuf" else None
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
         return None
-    return float(value) if isinstance(value, int | float | np.integer | np.floating) else None
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float's range (the wire allows 13,000 bits)
+        return None
 
 
 def as_numbers(value: Any) -> np.ndarray | None:

@@ -145,7 +145,8 @@ def test_a_number_is_read_from_whatever_holds_it(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["0.5", None, True, np.bool_(True), [0.5], np.array([1.0, 2.0]), np.array("a")]
+    "value",
+    ["0.5", None, True, np.bool_(True), [0.5], np.array([1.0, 2.0]), np.array("a"), 10**400],
 )
 def test_what_holds_no_single_real_number_is_none(value):
     assert as_number(value) is None
@@ -163,7 +164,8 @@ def test_a_sequence_of_numbers_is_read_from_lists_tuples_arrays_and_tensors():
 
 
 @pytest.mark.parametrize(
-    "value", ["123", None, [1.0, "2"], [[1.0], [2.0]], [1.0, None], np.ones((2, 2)), 3.0]
+    "value",
+    ["123", None, [1.0, "2"], [[1.0], [2.0]], [1.0, None], np.ones((2, 2)), 3.0, [10**400]],
 )
 def test_what_is_no_sequence_of_numbers_is_none(value):
     assert as_numbers(value) is None
