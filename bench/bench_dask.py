@@ -2,6 +2,7 @@
 
     python bench/bench_dask.py --students 40                 # all exercises
     python bench/bench_dask.py --students 200 --exercise ex4_5
+    python bench/bench_dask.py --students 200 --rounds 2    # pool, dask, dask, pool
 
 1. Generates the demo class (seeded) and makes every submission's files distinct (a
    comment naming the student), so both executors grade the same N submissions (Dask
@@ -10,6 +11,11 @@
    gradebooks (wall time of the whole command: start-up, LocalCluster, teardown).
 3. Reports submissions per minute and the per-submission overhead
    (wall - check time / 2) / N of each, and Dask's overhead relative to the pool's.
+   With ``--rounds R`` each executor grades the class R times, in the order ABBA...
+   (a machine that slows down or speeds up during the runs affects both alike), and
+   the ratio is that of the mean runs: one run's overhead is a difference of two large
+   numbers (about 20 s out of 300 s at 200 students) and moves by a second or two from
+   run to run.
 4. Prints a scaling table from a simulation, and the arithmetic for 1,000 students x 9
    exercises (see :func:`simulate`): this machine has 2 cores, so a LocalCluster of
    more workers only splits the same 2 cores and cannot show scaling itself.
@@ -86,51 +92,61 @@ def simulate(service: list[float], workers: int, per_task_s: float, start_s: flo
     return max(free)
 
 
+EXECUTORS = {"local pool -j 2": ("-j", "2"), "dask local:2": ("--cluster", "local:2")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--exercise", action="append", default=[])
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="grade the class this many times with each"
+    )
     args = parser.parse_args()
     from grader.catalog import active
 
     exercises = args.exercise or [e.id for e in active().exercises()]
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "class"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "grader",
-                "demo-class",
-                str(demo),
-                "--students",
-                str(args.students),
-            ],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
+        command = [sys.executable, "-m", "grader", "demo-class", str(demo)]
+        command += ["--students", str(args.students)]
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
         make_distinct(demo)
         n = args.students
         print(f"{n} students (distinct files), {len(exercises)} exercises: {', '.join(exercises)}")
-        measured = {}
-        for name, where in (
-            ("local pool -j 2", ("-j", "2")),
-            ("dask local:2", ("--cluster", "local:2")),
-        ):
-            db = Path(tmp) / f"{name.split()[0]}.db"
-            wall = grade(demo, db, exercises, *where)
-            service = per_submission_check_seconds(db)
-            inside = sum(service)
-            overhead = (wall - inside / WORKERS) / n
-            measured[name] = (wall, inside, overhead, service)
-            print(
-                f"{name:15s}: {wall:6.1f} s wall, {n / wall * 60:5.1f} submissions/min, "
-                f"checks {inside:6.1f} s total, overhead {overhead:.3f} s/submission"
-            )
-        pool, dask = measured["local pool -j 2"], measured["dask local:2"]
+        runs = {name: [] for name in EXECUTORS}
+        for round_ in range(args.rounds):
+            names = list(EXECUTORS)
+            for name in names if round_ % 2 == 0 else reversed(names):  # ABBA: drift cancels
+                db = Path(tmp) / f"{name.split()[0]}-{round_}.db"
+                wall = grade(demo, db, exercises, *EXECUTORS[name])
+                runs[name].append((wall, per_submission_check_seconds(db)))
+                report(f"{name} #{round_ + 1}", n, *runs[name][-1])
+        pool, dask = (overall(runs[name], n) for name in EXECUTORS)
+        if args.rounds > 1:
+            for name, figures in zip(EXECUTORS, (pool, dask), strict=True):
+                report(f"{name} (all {args.rounds})", n, *figures[:2])
         print(f"Dask overhead / pool overhead: {dask[2] / pool[2]:.2f} (target <= 1.10)")
-        scaling(dask[3], dask[2], len(exercises))
+        scaling(runs["dask local:2"][-1][1], dask[2], len(exercises))
+
+
+def overhead(wall: float, service: list[float], n: int) -> float:
+    """Seconds per submission outside checks: (wall - check time / workers) / N."""
+    return (wall - sum(service) / WORKERS) / n
+
+
+def overall(runs: list[tuple[float, list[float]]], n: int) -> tuple[float, list[float], float]:
+    """Mean wall, every run's check times, and the overhead of the mean run."""
+    wall = statistics.fmean(w for w, _ in runs)
+    service = [s / len(runs) for _, times in runs for s in times]
+    return wall, service, overhead(wall, service, n)
+
+
+def report(title: str, n: int, wall: float, service: list[float]) -> None:
+    print(
+        f"{title:22s}: {wall:6.1f} s wall, {n / wall * 60:5.1f} submissions/min, checks "
+        f"{sum(service):6.1f} s total, overhead {overhead(wall, service, n):.3f} s/submission"
+    )
 
 
 def scaling(service: list[float], overhead_s: float, exercises: int) -> None:

@@ -5,7 +5,6 @@ are not trusted never receive hidden checks."""
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sqlite3
@@ -16,9 +15,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 from support import COURSE, REPO, reference_answers, solution_text
 
+from grader.batch.executors.dask_client import GRADING_DASK_CONFIG, local_cluster
 from grader.batch.gradebook import Gradebook
 from grader.model import Visibility
 
@@ -29,19 +29,7 @@ SLOW = "import time\n\ntime.sleep(1)  # a slow import: tasks are in flight for a
 @pytest.fixture(scope="module")
 def cluster():
     """A LocalCluster of 2 single-threaded worker processes and a client to watch it."""
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            # no dashboard; its HTTP server (health, metrics) on a free port, not 8787,
-            # which another cluster on this machine may hold
-            scheduler_kwargs={"dashboard_address": ":0"},
-            silence_logs=logging.ERROR,
-        ) as local,
-        Client(local) as client,
-    ):
+    with local_cluster(2) as local, Client(local) as client:
         yield client
 
 
@@ -122,6 +110,31 @@ def wait_for_rows(db: Path, count: int, proc: subprocess.Popen, timeout: float =
 def workers(client: Client) -> dict[str, int]:
     """Each worker's address and process id."""
     return client.run(os.getpid)
+
+
+def registered(client: Client) -> set[str]:
+    """The addresses of the workers the scheduler knows now (without asking them)."""
+    return set(client.scheduler_info()["workers"])
+
+
+def grading_settings(dask_worker) -> dict:
+    """What a worker runs with: the grading configuration and whether it profiles."""
+    import dask
+
+    settings = {key: dask.config.get(key) for key in GRADING_DASK_CONFIG}
+    return {**settings, "profiling": "profile" in dask_worker.periodic_callbacks}
+
+
+def test_grading_cluster_workers_run_without_dasks_profiler_also_after_a_restart():
+    expected = {**GRADING_DASK_CONFIG, "profiling": False}
+    with local_cluster(1) as local, Client(local) as client:
+        assert list(client.run(grading_settings).values()) == [expected]
+        ((old, pid),) = workers(client).items()
+        os.kill(pid, signal.SIGKILL)  # its nanny starts another worker process
+        deadline = time.monotonic() + 60
+        while registered(client) in (set(), {old}) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list(client.run(grading_settings).values()) == [expected]
 
 
 def test_demo_class_on_local_cluster_gives_the_local_pools_grades_check_by_check(tmp_path):

@@ -68,6 +68,19 @@ _LOCAL = re.compile(r"local:(\d{1,3})")
 CONNECT_TIMEOUT_S = 30
 #: Appended to the grader version of grades made by untrusted workers (public checks only).
 PUBLIC_ONLY = ".public-only"
+#: Dask's own diagnostics, slowed or off in a LocalCluster that grades: on a machine whose
+#: cores run the grading, they take CPU from it. The statistical profiler samples every
+#: worker's threads every 10 ms (for a dashboard a grading batch does not serve), event
+#: loops tick every 20 ms, the system monitor reads /proc every 500 ms, the memory
+#: monitor every 100 ms. An idle LocalCluster of 2 workers used 9.9% of one core with
+#: Dask's defaults and 1.5% with these (measured here, 15 s idle); docs/scale.md gives
+#: the same settings for the workers of a remote cluster.
+GRADING_DASK_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 def import_distributed():
@@ -151,17 +164,8 @@ class DaskExecutor:
         self._dask_log_level = dask_log.level
         dask_log.setLevel(logging.ERROR)  # the progress line, not Dask's chatter (restored)
         if self._workers:
-            self._cluster = distributed.LocalCluster(
-                n_workers=self._workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                # no dashboard; its HTTP server (health, metrics) on a free port, not 8787,
-                # which another cluster on this machine may hold
-                scheduler_kwargs={"dashboard_address": ":0"},
-                silence_logs=logging.ERROR,
-                resources={"GPU": 1} if self._options.device == "cuda" else None,
-            )
+            gpu = {"GPU": 1} if self._options.device == "cuda" else None
+            self._cluster = local_cluster(self._workers, resources=gpu)
             self._client = distributed.Client(self._cluster)
             return
         try:
@@ -274,6 +278,36 @@ class DaskExecutor:
         if isinstance(exc, GraderError) and not isinstance(exc, InternalError):
             raise exc  # a worker that refuses to grade (another engine, --isolation strict)
         return _Part([], f"internal grader error: on the Dask cluster: {type(exc).__name__}: {exc}")
+
+
+def local_cluster(workers: int, **kwargs):
+    """A LocalCluster of ``workers`` single-threaded worker processes, made for grading.
+
+    No dashboard (its HTTP server, for health and metrics, on a free port, not 8787,
+    which another cluster on this machine may hold), Dask's logs at ERROR, and
+    :data:`GRADING_DASK_CONFIG` in the scheduler and every worker, restarted ones
+    included. ``kwargs`` go to ``LocalCluster`` (``resources``, say).
+    """
+    import copy
+
+    import dask
+
+    distributed = import_distributed()
+    with dask.config.set(GRADING_DASK_CONFIG):
+        # A nanny starts each worker process (again after a death) with the configuration
+        # it was given; its default is a shallow copy of the global one, whose nested
+        # values this ``with`` restores on leaving, so it gets a deep copy of its own.
+        config = copy.deepcopy(dask.config.config)
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},
+            silence_logs=logging.ERROR,
+            config=config,
+            **kwargs,
+        )
 
 
 def task_key(content_hash: str, exercise_ids: Sequence[str], plugin_name: str) -> str:
