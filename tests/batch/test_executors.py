@@ -4,6 +4,7 @@ the grading process's protocol, and the error when Dask is not installed."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from support import COURSE, REPO, fake_course, solution_text, stub_text
 
 from grader.batch.executors.bundle import course_bundle, folder_files, unpack
 from grader.batch.executors.dask_client import (
+    GRADING_DASK_CONFIG,
     DaskExecutor,
     is_public_only,
     parse_cluster,
@@ -257,3 +259,18 @@ def test_cluster_without_dask_installed_says_how_to_install_it(tmp_path):
         "'distributed'): pip install 'grader[dask]'"
     )
     assert not db.exists()  # refused before anything was written
+
+
+def test_docs_give_remote_workers_the_dask_settings_a_local_cluster_grades_with(tmp_path):
+    import dask.config
+
+    text = (REPO / "docs" / "scale.md").read_text(encoding="utf-8")
+    section = text.split("## Dask's own diagnostics on grading workers", 1)[1].split("\n## ")[0]
+    (tmp_path / "grading.yaml").write_text(section.split("```yaml\n")[1].split("```")[0])
+    from_file = dask.config.collect(paths=[str(tmp_path)], env={})
+    names = re.findall(r"`(DASK_[A-Z_]+)=([^`]+)`", section)
+    from_env = dask.config.collect_env(dict(names))
+    assert len(names) == len(GRADING_DASK_CONFIG)
+    for config in (from_file, from_env):
+        settings = {key: dask.config.get(key, config=config) for key in GRADING_DASK_CONFIG}
+        assert settings == GRADING_DASK_CONFIG
