@@ -122,12 +122,13 @@ def main() -> None:
                 wall = grade(demo, db, exercises, *EXECUTORS[name])
                 runs[name].append((wall, per_submission_check_seconds(db)))
                 report(f"{name} #{round_ + 1}", n, *runs[name][-1])
-        pool, dask = (overall(runs[name], n) for name in EXECUTORS)
+        means = {name: mean_run(runs[name]) for name in EXECUTORS}
         if args.rounds > 1:
-            for name, figures in zip(EXECUTORS, (pool, dask), strict=True):
-                report(f"{name} (all {args.rounds})", n, *figures[:2])
-        print(f"Dask overhead / pool overhead: {dask[2] / pool[2]:.2f} (target <= 1.10)")
-        scaling(runs["dask local:2"][-1][1], dask[2], len(exercises))
+            for name, (wall, service) in means.items():
+                report(f"{name} (all {args.rounds})", n, wall, service)
+        pool, dask = (overhead(*means[name], n) for name in EXECUTORS)
+        print(f"Dask overhead / pool overhead: {dask / pool:.2f} (target <= 1.10)")
+        scaling(runs["dask local:2"][-1][1], dask, len(exercises))
 
 
 def overhead(wall: float, service: list[float], n: int) -> float:
@@ -135,11 +136,11 @@ def overhead(wall: float, service: list[float], n: int) -> float:
     return (wall - sum(service) / WORKERS) / n
 
 
-def overall(runs: list[tuple[float, list[float]]], n: int) -> tuple[float, list[float], float]:
-    """Mean wall, every run's check times, and the overhead of the mean run."""
+def mean_run(runs: list[tuple[float, list[float]]]) -> tuple[float, list[float]]:
+    """The mean of ``runs`` (wall, check times): the mean wall, and every run's check times
+    weighted 1 / len(runs), so that they sum to the mean time inside checks."""
     wall = statistics.fmean(w for w, _ in runs)
-    service = [s / len(runs) for _, times in runs for s in times]
-    return wall, service, overhead(wall, service, n)
+    return wall, [s / len(runs) for _, times in runs for s in times]
 
 
 def report(title: str, n: int, wall: float, service: list[float]) -> None:

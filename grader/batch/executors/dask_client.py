@@ -39,6 +39,7 @@ What this relies on, from Dask distributed's documentation (2026.8):
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -288,8 +289,6 @@ def local_cluster(workers: int, **kwargs):
     :data:`GRADING_DASK_CONFIG` in the scheduler and every worker, restarted ones
     included. ``kwargs`` go to ``LocalCluster`` (``resources``, say).
     """
-    import copy
-
     import dask
 
     distributed = import_distributed()
